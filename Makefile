@@ -1,0 +1,67 @@
+# Two commands do everything on a fresh machine:
+#   make run    - the app on SQLite with the demo school, at http://127.0.0.1:$(PORT)
+#   make test   - the whole suite (unit, integration, browser) on SQLite, or on
+#                 PostgreSQL when TEST_DATABASE_URL is set
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMPS := .make-stamps
+export FLASK_APP := wsgi.py
+
+.PHONY: run test install install-dev browser translations extract-translations migrate-check bench clean
+
+$(STAMPS):
+	mkdir -p $(STAMPS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMPS)/install: requirements.txt $(BIN)/python | $(STAMPS)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(STAMPS)/install-dev: requirements.txt requirements-dev.txt $(STAMPS)/install | $(STAMPS)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(STAMPS)/install
+install-dev: $(STAMPS)/install-dev
+
+# axe-core for the accessibility checks: an npm dev dependency, pinned by package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser journeys (never a downloaded browser build).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) \
+		|| echo "Could not install chromium: browser tests will be skipped."; \
+	else echo "No /usr/bin/chromium and no root to install it: browser tests will be skipped."; fi
+
+translations: $(STAMPS)/install
+	$(BIN)/pybabel compile -q -d pupil_app/translations
+
+# Refresh the catalogues after changing strings (developers, not every run).
+extract-translations: $(STAMPS)/install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	$(BIN)/pybabel update -q -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
+
+run: $(STAMPS)/install translations
+	$(BIN)/flask content check
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+	$(BIN)/python -m pytest
+
+bench: $(STAMPS)/install-dev translations
+	$(BIN)/python bench/classroom.py
+
+clean:
+	rm -rf $(VENV) $(STAMPS) node_modules instance

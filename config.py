@@ -1,0 +1,99 @@
+"""Settings classes. Everything secret or deployment-specific comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosted PostgreSQL often hands out postgres:// URLs; SQLAlchemy 2 wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    APP_NAME = "Safe Online"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'pupil_app.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
+    # Key for encrypting picture passwords (and later safeguarding text) at rest: from the
+    # environment, else a file under instance/ created on first run.
+    DATA_KEY = os.environ.get("DATA_KEY")
+    DATA_KEY_FILE = Path(os.environ.get("DATA_KEY_FILE", INSTANCE_DIR / "data.key"))
+
+    # Sessions: pupils share class devices, staff handle sensitive data.
+    PUPIL_IDLE_TIMEOUT = timedelta(minutes=15)
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    # Sign-in hardening.
+    FAILED_SIGNINS_BEFORE_LOCK = 5
+    SIGNIN_LOCK = timedelta(minutes=5)
+    SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
+    BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "memory://"
+    )
+    RATELIMIT_HEADERS_ENABLED = True
+    # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+    LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "pupil_app" / "translations")
+    WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session; idle timeout ends it
+    DEMO_DATA_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DATA_KEY = "0" * 43 + "="  # a fixed Fernet key for tests; never used elsewhere
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Cheapest argon2 parameters in unit tests; the bench and production use the OWASP profile.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    DEMO_DATA_ALLOWED = False
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without the settings a real deployment must provide."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                f"Production needs {' and '.join(missing)} in the environment; refusing to start."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,211 @@
+"""pupil_app: online safety for primary schools. ``create_app`` is the whole boot sequence."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, g, render_template, request, session
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from config import CONFIGS, ProductionConfig, _database_url
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app: config, extensions, content, blueprints, error pages, CLI, headers."""
+    config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
+    config_class = CONFIGS[config_name]
+    app = Flask(__name__, instance_path=str(_instance_path()))
+    app.config.from_object(config_class)
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ["DATABASE_URL"])
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_content(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _instance_path():
+    from config import INSTANCE_DIR
+
+    return INSTANCE_DIR
+
+
+def register_extensions(app: Flask) -> None:
+    from . import crypto
+    from .auth.service import load_account
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    login_manager.init_app(app)
+    login_manager.user_loader(load_account)
+    login_manager.login_view = "auth.sign_in_choice"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    crypto.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if app.config["SQLALCHEMY_DATABASE_URI"] != "sqlite://":
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def register_content(app: Flask) -> None:
+    from .content import load_content
+
+    # Validated once; a fault stops start-up with a message naming the file and the problem.
+    app.extensions["content"] = load_content(app.config["CONTENT_DIR"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from .access import declare_static
+    from .auth.views import bp as auth_bp
+    from .learning.views import bp as learning_bp
+    from .main import bp as main_bp
+    from .staff.views import bp as staff_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(staff_bp)
+    declare_static(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    from flask_babel import lazy_gettext as _l
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return render_error(400, _l("This page was open too long"), _l("Please go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return render_error(403, _l("This page is not for you"), _l("Go back to your home page."))
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return render_error(404, _l("We could not find that page"), _l("Go back to your home page."))
+
+    @app.errorhandler(405)
+    def not_allowed(_e):
+        return render_error(405, _l("That did not work"), _l("Go back to your home page."))
+
+    @app.errorhandler(409)
+    def conflict(_e):
+        return render_error(409, _l("That was already done"), _l("Go back to your home page."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return render_error(413, _l("That was too much to send"), _l("Please send something shorter."))
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return render_error(429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult."))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        return render_error(500, _l("Something went wrong"), _l("Please tell the adult in your room."))
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .auth.service import idle_limit
+
+    @app.before_request
+    def enforce_idle_timeout():
+        """Shared devices: sign a pupil out after 15 idle minutes, staff after 30."""
+        if not current_user.is_authenticated:
+            return None
+        now = time.time()
+        seen = session.get("seen")
+        if seen is not None and now - seen > idle_limit(current_user).total_seconds():
+            kind = current_user.kind
+            logout_user()
+            session.clear()
+            g.idle_signed_out = kind
+            session["idle_signed_out"] = kind
+        else:
+            # Writing the time back only once a minute keeps most responses cookie-free.
+            if seen is None or now - seen > 60:
+                session["seen"] = now
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        # Badge and class links carry secrets in the URL: never leak them in a Referer.
+        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .i18n import current_language, is_rtl
+
+    @app.context_processor
+    def inject():
+        return {
+            "content": app.extensions["content"],
+            "current_language": current_language(),
+            "languages": app.config["LANGUAGES"],
+            "text_direction": "rtl" if is_rtl() else "ltr",
+            "app_name": app.config["APP_NAME"],
+        }
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

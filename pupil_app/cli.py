@@ -1,0 +1,72 @@
+"""Command-line tasks: ``flask content check``, ``flask demo load``, ``flask badge issue``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app, url_for
+from sqlalchemy import select
+
+from .content import ContentError, load_content
+from .extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(content_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(badge_cli)
+
+
+@click.group("content")
+def content_cli() -> None:
+    """Lesson content in content/."""
+
+
+@content_cli.command("check")
+def content_check() -> None:
+    """Validate every content file (the same checks as start-up)."""
+    try:
+        content = load_content(current_app.config["CONTENT_DIR"])
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    questions = sum(len(m.questions) for m in content.modules.values())
+    click.echo(f"Content OK: {len(content.modules)} modules, {questions} questions, "
+               f"{len(content.outcomes)} outcomes, {len(content.risks)} risks, {len(content.pictures)} pictures.")
+
+
+@click.group("demo")
+def demo_cli() -> None:
+    """The demo school (development only)."""
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Create the demo trust and school; does nothing if they exist."""
+    from .demo import load_demo
+
+    if load_demo():
+        db.session.commit()
+        click.echo("Demo school loaded: see README.md for the accounts.")
+    else:
+        click.echo("Demo school already loaded; nothing changed.")
+
+
+@click.group("badge")
+def badge_cli() -> None:
+    """Pupils' QR sign-in badges."""
+
+
+@badge_cli.command("issue")
+@click.argument("username")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+def badge_issue(username: str, base_url: str) -> None:
+    """Issue a new badge for a pupil (their old one stops working) and print its link."""
+    from .auth.service import issue_badge
+    from .schools.models import Pupil
+
+    pupil = db.session.scalar(select(Pupil).where(Pupil.username == username.lower()))
+    if pupil is None:
+        raise click.ClickException(f"No pupil with username {username!r}.")
+    token = issue_badge(pupil)
+    db.session.commit()
+    with current_app.test_request_context(base_url=base_url):
+        click.echo(url_for("auth.badge", token=token, _external=True))

@@ -1,0 +1,168 @@
+"""The demo school: created only by ``flask demo load``, never in production.
+
+Deterministic (a fixed random seed) and idempotent: loading it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from .auth import service as auth_service
+from .extensions import db
+from .learning.models import ModuleProgress, QuizAttempt
+from .schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
+from .timeutil import utcnow
+
+DEMO_PASSWORD = "demo-pass-2026"
+TRUST_NAME = "Demo Trust"
+SCHOOL_NAME = "Demo Primary"
+CLASSES = (("Reception", 0, 22), ("Year 1", 1, 24), ("Year 4", 4, 27), ("Year 6", 6, 26))
+DEMO_PUPILS = {
+    # username: (first, last, class, picture password)
+    "ks1.demo": ("Alfie", "Demo", "Year 1", ("cat", "sun", "boat")),
+    "ks2.demo": ("Priya", "Demo", "Year 4", ("dog", "star", "apple")),
+    "y6.demo": ("Tomasz", "Demo", "Year 6", ("fish", "tree", "car")),
+}
+DEMO_STAFF = {
+    "teacher.demo": ("Ms Rachel Okafor", (Role.TEACHER,), ("Year 1", "Year 4")),
+    "dsl.demo": ("Mr David Hughes", (Role.DSL, Role.TEACHER), ()),
+    "admin.demo": ("Mrs Sarah Whitfield", (Role.ADMIN,), ()),
+    "teacher.early": ("Miss Amina Hussain", (Role.TEACHER,), ("Reception", "Year 6")),
+}
+FIRST_NAMES = (
+    "Oliver Amelia Noah Isla Muhammad Ava Leo Mia Oscar Ivy Arthur Freya George Lily Harry Sophia Jack Grace "
+    "Theo Aisha Jacob Zara Charlie Evie Archie Maryam Finley Ella Mohammed Poppy Ethan Ruby Luca Hana Kai Chloe "
+    "Reuben Layla Samuel Nia Yusuf Emily Rohan Olivia Dylan Imogen Kofi Maisie Ibrahim Florence Tomas Sienna "
+    "Aarav Willow Osian Megan Caleb Anaya Elijah Harriet Ronan Lucy Zain Erin Felix Seren Idris Niamh Jonah Amara"
+).split()
+LAST_NAMES = (
+    "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
+    "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
+    "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker "
+    "Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller "
+    "Cox Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Ali Hussain Ahmed Okafor Nowak Kowalski"
+).split()
+AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
+
+
+def demo_exists() -> bool:
+    trust = db.session.scalar(select(Trust).where(Trust.name == TRUST_NAME))
+    if trust is None:
+        return False
+    return db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME)) is not None
+
+
+def load_demo(seed: int = 2026) -> bool:
+    """Create the demo trust, school, staff, classes, pupils and progress. False if already there."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise RuntimeError("Demo data is never loaded in production.")
+    if demo_exists():
+        return False
+    rng = random.Random(seed)
+    trust = Trust(name=TRUST_NAME)
+    school = School(trust=trust, name=SCHOOL_NAME)
+    db.session.add_all([trust, school])
+    db.session.flush()
+
+    classes: dict[str, SchoolClass] = {}
+    for name, year, _size in CLASSES:
+        classes[name] = SchoolClass(school_id=school.id, name=name, year_group=year,
+                                    signin_token=auth_service.new_class_token())
+    db.session.add_all(classes.values())
+    db.session.flush()
+
+    demo_hash = auth_service.hash_password(DEMO_PASSWORD)
+    for username, (display, roles, taught) in DEMO_STAFF.items():
+        staff = StaffUser(school_id=school.id, username=username, display_name=display,
+                          email=f"{username}@demo-primary.example", password_hash=demo_hash)
+        staff.role_rows = [StaffRole(role=r.value) for r in roles]
+        db.session.add(staff)
+        db.session.flush()
+        for cname in taught:
+            db.session.add(ClassTeacher(class_id=classes[cname].id, staff_id=staff.id))
+
+    used: set[str] = set()
+    for username, (first, last, cname, pictures) in DEMO_PUPILS.items():
+        pupil = _pupil(school, classes[cname], first, last, username, rng)
+        pupil.password_hash = demo_hash
+        auth_service.set_picture_password(pupil, pictures)
+        used.add(username)
+
+    content = current_app.extensions["content"]
+    now = utcnow()
+    for cname, year, size in CLASSES:
+        school_class = classes[cname]
+        demo_count = sum(1 for v in DEMO_PUPILS.values() if v[2] == cname)
+        modules = content.modules_for_band(school_class.band)
+        for _ in range(size - demo_count):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            username = _username(first, last, used)
+            pupil = _pupil(school, school_class, first, last, username, rng)
+            if year >= 3:
+                # Every demo KS2 pupil uses the demo password, so any of them can be tried.
+                pupil.password_hash = demo_hash
+            auth_service.set_picture_password(pupil, auth_service.random_picture_password())
+            _progress(pupil, modules, rng, now)
+    db.session.flush()
+    return True
+
+
+def _username(first: str, last: str, used: set[str]) -> str:
+    base = f"{first}.{last[0]}".lower()
+    name, n = base, 1
+    while name in used:
+        n += 1
+        name = f"{base}{n}"
+    used.add(name)
+    return name
+
+
+def _pupil(school: School, school_class: SchoolClass, first: str, last: str, username: str,
+           rng: random.Random) -> Pupil:
+    pupil = Pupil(school_id=school.id, class_id=school_class.id, first_name=first, last_name=last,
+                  username=username, avatar=rng.choice(AVATARS))
+    db.session.add(pupil)
+    db.session.flush()
+    return pupil
+
+
+def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
+    """Realistic work: most pupils have finished some modules, a few are stuck, some not begun."""
+    ability = rng.uniform(0.45, 0.97)
+    keen = rng.random()
+    for module in modules:
+        if rng.random() > 0.35 + 0.6 * keen:
+            continue
+        started = now - timedelta(days=rng.randint(3, 60), minutes=rng.randint(0, 600))
+        progress = ModuleProgress(pupil_id=pupil.id, module_id=module.id, school_id=pupil.school_id,
+                                  started_at=started, attempts=0, last_activity_at=started)
+        db.session.add(progress)
+        if rng.random() < 0.12:
+            continue  # read the lesson, not done the quiz yet
+        for n in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            answers, score = {}, 0
+            for q in module.questions:
+                right = rng.random() < ability * (0.85 if q.is_order else 1.0)
+                if right:
+                    given = list(q.correct_answer)
+                    score += 1
+                elif q.is_order:
+                    given = list(reversed(q.correct_answer))
+                else:
+                    given = [rng.choice([c.id for c in q.choices if not c.correct])]
+                answers[q.id] = given
+            when = started + timedelta(days=n, minutes=rng.randint(3, 20))
+            db.session.add(QuizAttempt(pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,
+                                       module_id=module.id, content_version=module.version, answers=answers,
+                                       score=score, total=len(module.questions), started_at=when,
+                                       finished_at=when + timedelta(minutes=rng.randint(2, 9))))
+            progress.attempts += 1
+            progress.completed_at = progress.completed_at or when
+            progress.last_activity_at = when
+            if progress.best_score is None or score > progress.best_score:
+                progress.best_score, progress.best_total = score, len(module.questions)
+            ability = min(0.99, ability + 0.08)

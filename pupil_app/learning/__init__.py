@@ -1,0 +1,1 @@
+"""The pupil's learning journey: modules, lesson screens, quizzes and results."""

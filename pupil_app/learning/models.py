@@ -1,0 +1,55 @@
+"""Quiz attempts, and each pupil's progress per module (kept up to date for fast dashboards)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class QuizAttempt(db.Model):
+    """One go at a module's quiz. Answers are saved one question at a time; finished_at closes it."""
+
+    __tablename__ = "quiz_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
+    module_id: Mapped[str] = mapped_column(String(60))
+    content_version: Mapped[int] = mapped_column()
+    # {question_id: [choice ids]} in the order answered; [choice ids] is one id, or the order steps.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    score: Mapped[int | None] = mapped_column()
+    total: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_quiz_attempts_pupil_module", "pupil_id", "module_id"),
+        Index("ix_quiz_attempts_school_finished", "school_id", "finished_at"),
+        Index("ix_quiz_attempts_class_module", "class_id", "module_id"),
+    )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class ModuleProgress(db.Model):
+    """A pupil's standing in one module: started, finished, best score. Updated as they work."""
+
+    __tablename__ = "module_progress"
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+    best_score: Mapped[int | None] = mapped_column()
+    best_total: Mapped[int | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)

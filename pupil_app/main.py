@@ -1,0 +1,56 @@
+"""Routes that belong to no single domain: the front door, pictures, language choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, request, send_from_directory, session, url_for
+from flask_login import current_user
+
+from .access import public
+from .extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def index():
+    """Send each person to their own home page, or to sign-in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.home" if current_user.is_pupil else "staff.home"))
+    return redirect(url_for("auth.sign_in_choice"))
+
+
+@bp.get("/pictures/<name>")
+@public
+def picture(name: str):
+    """Serve a content picture (SVG) by name; only names the content loader found."""
+    content = current_app.extensions["content"]
+    if name not in content.pictures:
+        abort(404)
+    response = send_from_directory(content.root / "pictures", name, mimetype="image/svg+xml", max_age=86400)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.post("/language")
+@public
+def set_language():
+    """Switch the page language with one tap; remembered for a signed-in pupil."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.is_pupil:
+        current_user.language = lang
+        db.session.commit()
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def health():
+    """Liveness probe for load balancers."""
+    return {"status": "ok"}

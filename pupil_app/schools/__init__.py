@@ -1,0 +1,1 @@
+"""Trusts, schools, classes and the people in them (pupils and staff)."""

@@ -1,0 +1,1 @@
+"""Staff home and class pages: sign-in links, badges and each pupil's progress."""

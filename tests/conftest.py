@@ -1,0 +1,181 @@
+"""Fixtures: one app per test session, a clean database per test, factories for people.
+
+The database is SQLite in memory, or PostgreSQL when TEST_DATABASE_URL is set (``.ci/run`` sets
+it when the server answers). No fixture keeps an app context open around client requests: Flask-
+Babel and Flask-Login cache the locale and user on it (see ../shared/STACK.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Callable
+
+import pytest
+from sqlalchemy import delete
+
+from pupil_app import create_app
+from pupil_app.auth import service as auth_service
+from pupil_app.extensions import db, limiter
+from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("testing")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Every test starts with empty tables and fresh rate-limit counters."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_off(app):
+    """Switch CSRF checks off for one test (tests that post forms without first loading them)."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
+def in_app(app):
+    """Run a function inside a short-lived app context and return its result."""
+
+    def run(fn: Callable, *args, **kwargs):
+        with app.app_context():
+            result = fn(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    return run
+
+
+class Ids:
+    """Plain ids of created rows: tests keep ids, never ORM objects across app contexts."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return f"Ids({self.__dict__})"
+
+
+@pytest.fixture
+def make_school(app):
+    def make(name: str | None = None) -> Ids:
+        n = next(_counter)
+        with app.app_context():
+            trust = Trust(name=f"Trust {n}")
+            school = School(trust=trust, name=name or f"School {n}")
+            db.session.add_all([trust, school])
+            db.session.commit()
+            return Ids(id=school.id, trust_id=trust.id)
+
+    return make
+
+
+@pytest.fixture
+def make_class(app, make_school):
+    def make(year_group: int = 4, school: Ids | None = None, name: str | None = None) -> Ids:
+        school = school or make_school()
+        with app.app_context():
+            c = SchoolClass(school_id=school.id, name=name or f"Class {next(_counter)}", year_group=year_group,
+                            signin_token=auth_service.new_class_token())
+            db.session.add(c)
+            db.session.commit()
+            return Ids(id=c.id, school_id=school.id, token=c.signin_token, year_group=year_group)
+
+    return make
+
+
+@pytest.fixture
+def make_pupil(app, make_class):
+    def make(school_class: Ids | None = None, *, year_group: int = 4, password: str | None = PASSWORD,
+             pictures: tuple[str, ...] | None = ("cat", "sun", "boat"), first_name: str = "Sam",
+             active: bool = True) -> Ids:
+        school_class = school_class or make_class(year_group)
+        n = next(_counter)
+        with app.app_context():
+            p = Pupil(school_id=school_class.school_id, class_id=school_class.id, first_name=first_name,
+                      last_name=f"Pupil{n}", username=f"pupil{n}", avatar="fox", active=active)
+            if password:
+                p.password_hash = auth_service.hash_password(password)
+            db.session.add(p)
+            db.session.flush()
+            if pictures:
+                auth_service.set_picture_password(p, pictures)
+            db.session.commit()
+            return Ids(id=p.id, username=p.username, class_id=school_class.id, school_id=school_class.school_id,
+                       token=school_class.token, password=password, pictures=pictures, login_id=p.get_id())
+
+    return make
+
+
+@pytest.fixture
+def make_staff(app, make_school):
+    def make(*roles: Role, school: Ids | None = None, classes: tuple[Ids, ...] = (),
+             password: str = PASSWORD) -> Ids:
+        school_id = school.id if school else (classes[0].school_id if classes else make_school().id)
+        n = next(_counter)
+        with app.app_context():
+            s = StaffUser(school_id=school_id, username=f"staff{n}", display_name=f"Staff {n}",
+                          password_hash=auth_service.hash_password(password))
+            s.role_rows = [StaffRole(role=r.value) for r in (roles or (Role.TEACHER,))]
+            db.session.add(s)
+            db.session.flush()
+            for c in classes:
+                db.session.add(ClassTeacher(class_id=c.id, staff_id=s.id))
+            db.session.commit()
+            return Ids(id=s.id, username=s.username, school_id=school_id, password=password, login_id=s.get_id())
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a test client in as a pupil or staff member without going through a sign-in form."""
+
+    def login(who: Ids, method: str = "password", test_client=None):
+        c = test_client or client
+        with c.session_transaction() as sess:
+            sess["_user_id"] = who.login_id
+            sess["_fresh"] = True
+            sess["signin_method"] = method
+        return c
+
+    return login
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"database: {url.split('@')[-1] if url else 'SQLite (in memory)'}"

@@ -1,0 +1,60 @@
+"""Writes a small, valid content tree for loader tests, which then break one thing at a time."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REAL = Path(__file__).resolve().parent.parent / "content"
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200"><circle cx="100" cy="100" r="80" fill="#4a90d9"/></svg>'
+TYPES = {
+    "ks1": ("pick_picture", "safe_or_not", "yes_no", "pick_picture", "yes_no"),
+    "ks2": ("multiple_choice", "scenario", "true_false", "order", "multiple_choice"),
+    "eop": ("multiple_choice", "scenario", "true_false", "order", "multiple_choice"),
+}
+
+
+def _question(n: int, qtype: str, outcome: str) -> str:
+    head = f'[[questions]]\nid = "q{n}"\ntype = "{qtype}"\nprompt = "Question {n}?"\noutcome = "{outcome}"\nexplain = "Because."\n'
+    if qtype in ("safe_or_not", "yes_no", "true_false", "scenario"):
+        head += 'picture = "p.svg"\nalt = "A picture"\n'
+    if qtype == "safe_or_not":
+        return head + 'answer = "safe"\n'
+    if qtype in ("yes_no", "true_false"):
+        return head + "answer = true\n"
+    if qtype == "scenario":
+        head += 'scenario = "Sam sees a message."\n'
+    if qtype == "order":
+        return head + "".join(
+            f'[[questions.steps]]\nid = "s{i}"\ntext = "Step {i}"\npicture = "p.svg"\n' for i in range(1, 4))
+    return head + "".join(
+        f'[[questions.options]]\nid = "{o}"\ntext = "Option {o}"\npicture = "p.svg"\n'
+        + ("correct = true\n" if o == "a" else "") for o in "abc")
+
+
+def write_content(root: Path) -> Path:
+    """A minimal valid tree: the real outcomes.toml and one 5-question module per band x category."""
+    import tomllib
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REAL / "outcomes.toml", root / "outcomes.toml")
+    base = tomllib.loads((REAL / "outcomes.toml").read_text())
+    pictures = root / "pictures"
+    pictures.mkdir(exist_ok=True)
+    names = {"p.svg"} | {c["picture"] for c in base["categories"]}
+    for name in names:
+        (pictures / name).write_text(SVG)
+    for band in ("ks1", "ks2", "eop"):
+        outcomes = [o["id"] for o in base["outcomes"] if o["band"] == band]
+        (root / "modules" / band).mkdir(parents=True, exist_ok=True)
+        for c, cat in enumerate(("content", "contact", "conduct", "commerce")):
+            risks = [r["id"] for r in base["risks"] if r["category"] == cat]
+            asked = [outcomes[(n + c * 5) % len(outcomes)] for n in range(5)]
+            body = (f'id = "{band}-{cat}"\nband = "{band}"\ncategory = "{cat}"\nversion = 1\norder = 1\n'
+                    f'title = "{band} {cat}"\nsummary = "About {cat}"\npicture = "p.svg"\n'
+                    f"outcomes = {sorted(set(asked))!r}\nrisks = {risks!r}\n".replace("'", '"'))
+            body += "".join(f'[[screens]]\ntext = "Screen {i}"\npicture = "p.svg"\nalt = "A picture"\n' for i in range(3))
+            for n, qtype in enumerate(TYPES[band], 1):
+                body += _question(n, qtype, asked[n - 1])
+            (root / "modules" / band / f"{band}-{cat}.toml").write_text(body)
+    return root
