@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from flask import Flask, current_app, url_for
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(badge_cli)
 
 
-@click.group("content")
+@click.group("content", cls=AppGroup)
 def content_cli() -> None:
     """Lesson content in content/."""
 
@@ -33,7 +34,7 @@ def content_check() -> None:
                f"{len(content.outcomes)} outcomes, {len(content.risks)} risks, {len(content.pictures)} pictures.")
 
 
-@click.group("demo")
+@click.group("demo", cls=AppGroup)
 def demo_cli() -> None:
     """The demo school (development only)."""
 
@@ -50,7 +51,7 @@ def demo_load() -> None:
         click.echo("Demo school already loaded; nothing changed.")
 
 
-@click.group("badge")
+@click.group("badge", cls=AppGroup)
 def badge_cli() -> None:
     """Pupils' QR sign-in badges."""
 
