@@ -44,12 +44,12 @@ browser:
 	else echo "No /usr/bin/chromium and no root to install it: browser tests will be skipped."; fi
 
 translations: $(STAMPS)/install
-	$(BIN)/pybabel compile -q -d pupil_app/translations
+	$(BIN)/pybabel -q compile -d pupil_app/translations
 
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
 run: $(STAMPS)/install translations
 	$(BIN)/flask content check

@@ -1,6 +1,6 @@
 """Fixtures: one app per test session, a clean database per test, factories for people.
 
-The database is SQLite in memory, or PostgreSQL when TEST_DATABASE_URL is set (``.ci/run`` sets
+The database is a SQLite file in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set (``.ci/run`` sets
 it when the server answers). No fixture keeps an app context open around client requests: Flask-
 Babel and Flask-Login cache the locale and user on it (see ../shared/STACK.md).
 """
@@ -24,8 +24,10 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def app():
-    app = create_app("testing")
+def app(tmp_path_factory):
+    # A file, not ":memory:": the browser tests' server thread needs its own connection.
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -178,4 +180,4 @@ def login_as(client):
 
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL")
-    return f"database: {url.split('@')[-1] if url else 'SQLite (in memory)'}"
+    return f"database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
