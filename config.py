@@ -20,6 +20,11 @@ def _database_url(default: str) -> str:
     return url
 
 
+def ratelimit_storage(env=os.environ) -> str:
+    """Rate-limit counters: shared in Redis when REDIS_URL is set (several processes), else memory."""
+    return env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -47,9 +52,7 @@ class Config:
     SIGNIN_LOCK = timedelta(minutes=5)
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
-        os.environ["REDIS_URL"] if os.environ.get("REDIS_URL") else "memory://"
-    )
+    RATELIMIT_STORAGE_URI = ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2

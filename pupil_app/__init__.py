@@ -23,8 +23,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
         app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ["DATABASE_URL"])
     app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
+        # A local file has no network connection to go stale: skip the per-checkout ping.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
 
     register_extensions(app)
     register_content(app)
@@ -192,11 +195,43 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from flask import url_for
+
     from .i18n import current_language, is_rtl
+
+    # Asset URLs never change while the app runs: build each once (pages use dozens).
+    url_cache: dict[tuple[str, str, str], str] = {}
+
+    def asset_url(endpoint: str, arg: str, value: str) -> str:
+        key = (request.script_root, endpoint, value)
+        url = url_cache.get(key)
+        if url is None:
+            url = url_cache[key] = url_for(endpoint, **{arg: value})
+        return url
+
+    # gettext in templates: the request's catalogue is looked up once (context processor below),
+    # not on every string as Flask-Babel's own callables do.
+    from flask_babel import get_translations
+    from jinja2 import pass_context
+
+    @pass_context
+    def template_gettext(ctx, string):
+        return (ctx.get("translations") or get_translations()).ugettext(string)
+
+    @pass_context
+    def template_ngettext(ctx, singular, plural, n):
+        return (ctx.get("translations") or get_translations()).ungettext(singular, plural, n)
+
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
+    app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
 
     @app.context_processor
     def inject():
         return {
+            # The signed-in account as a plain object: templates read it often, a proxy costs each time.
+            "viewer": current_user._get_current_object(),
+            "translations": get_translations(),
             "content": app.extensions["content"],
             "current_language": current_language(),
             "languages": app.config["LANGUAGES"],

@@ -93,11 +93,16 @@ def _progress(pupil: Pupil, module: Module) -> ModuleProgress:
     return row
 
 
-def mark_started(pupil: Pupil, module: Module) -> None:
-    """Opening a lesson starts the module (shown as 'started' until a quiz is finished)."""
+def mark_started(pupil: Pupil, module: Module) -> bool:
+    """Opening a lesson starts the module (shown as 'started' until a quiz is finished).
+
+    Returns True when this was the first time, i.e. something was written.
+    """
     if db.session.get(ModuleProgress, (pupil.id, module.id)) is None:
         _progress(pupil, module)
         db.session.flush()
+        return True
+    return False
 
 
 def open_attempt(pupil: Pupil, module: Module) -> QuizAttempt:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,8 +42,12 @@ def screen(module_id: str, number: int):
     module = _module_or_404(module_id)
     if not 1 <= number <= len(module.screens):
         abort(404)
-    service.mark_started(current_user, module)
-    db.session.commit()
+    # The session remembers which modules are already marked started: most lesson pages write nothing.
+    started = session.get("started", [])
+    if module.id not in started:
+        if service.mark_started(current_user, module):
+            db.session.commit()
+        session["started"] = started + [module.id]
     return render_template("learning/screen.html", module=module, number=number,
                            screen=module.screens[number - 1], form=ConfirmForm())
 

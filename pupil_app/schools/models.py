@@ -137,7 +137,8 @@ class Pupil(Account, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[School] = relationship()
-    school_class: Mapped[SchoolClass | None] = relationship(back_populates="pupils")
+    # Joined: every pupil request needs the class (it gives the band), so load both in one query.
+    school_class: Mapped[SchoolClass | None] = relationship(back_populates="pupils", lazy="joined")
 
     __table_args__ = (UniqueConstraint("school_id", "upn"),)
 

@@ -1,0 +1,38 @@
+"""Several app processes share rate-limit counters through Redis (when REDIS_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from pupil_app import create_app
+from pupil_app.extensions import limiter
+
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (.ci/run sets it when Redis answers)")
+def test_two_app_instances_share_sign_in_counters_through_redis(app):
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "SIGNIN_RATE_LIMIT": "3 per minute",
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WTF_CSRF_ENABLED": False}
+    first, second = create_app("testing", **settings), create_app("testing", **settings)
+    codes = []
+    try:
+        for instance in (first, second, first, second):
+            client = instance.test_client()
+            codes.append(client.post("/sign-in", data={"username": "x", "password": "y"}).status_code)
+    finally:
+        limiter.reset()
+    # The fourth post is refused although each instance saw only two: the count is shared.
+    assert codes == [401, 401, 401, 429]
+
+
+def test_counters_go_to_redis_when_redis_url_is_set():
+    from config import ratelimit_storage
+
+    assert ratelimit_storage({"REDIS_URL": "redis://127.0.0.1:6379/0"}) == "redis://127.0.0.1:6379/0"
+    assert ratelimit_storage({}) == "memory://"
+    assert ratelimit_storage({"RATELIMIT_STORAGE_URI": "redis://x", "REDIS_URL": "redis://y"}) == "redis://x"
