@@ -46,9 +46,9 @@ def _instance_path():
 
 
 def register_extensions(app: Flask) -> None:
-    from . import crypto
+    from . import crypto, ratelimit
     from .auth.service import load_account
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -59,8 +59,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     crypto.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
@@ -141,8 +140,10 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(413, _l("That was too much to send"), _l("Please send something shorter."))
 
     @app.errorhandler(429)
-    def too_many(_e):
-        return render_error(429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult."))
+    def too_many(e):
+        body, code = render_error(429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult."))
+        headers = {"Retry-After": str(e.retry_after)} if getattr(e, "retry_after", None) else {}
+        return body, code, headers
 
     @app.errorhandler(500)
     def server_error(_e):
@@ -171,26 +172,31 @@ def register_request_hooks(app: Flask) -> None:
                 session["seen"] = now
         return None
 
-    @app.after_request
-    def security_headers(response):
-        h = response.headers
-        h.setdefault(
-            "Content-Security-Policy",
+    headers = {
+        "Content-Security-Policy": (
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'",
-        )
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
+            "form-action 'self'; frame-ancestors 'none'"),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
         # Badge and class links carry secrets in the URL: never leak them in a Referer.
-        h.setdefault("Referrer-Policy", "no-referrer")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    private = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+    @app.after_request
+    def security_headers(response):
+        """The same security headers on every response; signed-in pages are never cached."""
+        h = response.headers
+        for name, value in headers.items():
+            if name not in h:  # a route may set a stricter policy of its own (pictures do)
+                h[name] = value
         if current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
+            h.update(private)
         return response
 
 

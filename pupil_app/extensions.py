@@ -1,8 +1,6 @@
 """Unbound Flask extensions; ``create_app`` binds them to the app."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,6 +28,3 @@ migrate = Migrate(render_as_batch=True, compare_type=True, compare_server_defaul
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
-# Limits are declared per route (sign-in, badges); nothing is limited by default because a whole
-# class shares one school IP address.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -16,7 +16,8 @@ from sqlalchemy import delete
 
 from pupil_app import create_app
 from pupil_app.auth import service as auth_service
-from pupil_app.extensions import db, limiter
+from pupil_app import ratelimit
+from pupil_app.extensions import db
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 
 PASSWORD = "correct horse battery"
@@ -48,7 +49,7 @@ def _clean(app):
             db.session.execute(delete(table))
         db.session.commit()
         db.session.remove()
-    limiter.reset()
+    ratelimit.reset(app)
 
 
 @pytest.fixture

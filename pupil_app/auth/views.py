@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import public, signed_in
-from ..extensions import db, limiter
+from ..extensions import db
+from ..ratelimit import rate_limited
 from . import service
 from .forms import ConfirmForm, PasswordSignInForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def _signin_limit() -> str:
-    return current_app.config["SIGNIN_RATE_LIMIT"]
-
-
-def _badge_limit() -> str:
-    return current_app.config["BADGE_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -40,8 +33,8 @@ def _begin_session(account, method: str) -> None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_signin_limit, methods=["POST"])
 @public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
 def sign_in_choice():
     """Pupil sign-in with username and password (KS2 and up)."""
     if current_user.is_authenticated:
@@ -66,8 +59,8 @@ def sign_in_choice():
 
 
 @bp.route("/staff/sign-in", methods=["GET", "POST"])
-@limiter.limit(_signin_limit, methods=["POST"])
 @public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
 def staff_sign_in():
     """Staff sign-in with username and password."""
     if current_user.is_authenticated and current_user.is_staff:
@@ -104,8 +97,8 @@ def class_page(token: str):
 
 
 @bp.route("/class/<token>/<int:pupil_id>", methods=["GET", "POST"])
-@limiter.limit(_signin_limit, methods=["POST"])
 @public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
 def picture_sign_in(token: str, pupil_id: int):
     """Picture password: three taps from a grid of nine; each tap is a plain form post (no script)."""
     school_class = service.class_by_token(token)
@@ -143,8 +136,8 @@ def picture_sign_in(token: str, pupil_id: int):
 
 
 @bp.route("/badge/<token>", methods=["GET", "POST"])
-@limiter.limit(_badge_limit)
 @public
+@rate_limited("BADGE_RATE_LIMIT", "badge")
 def badge(token: str):
     """A QR badge link: shows whose card it is, and 'That's me' signs that pupil in."""
     pupil = service.pupil_for_badge(token)

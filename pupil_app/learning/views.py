@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..access import pupil_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..rendering import render_shared
 from . import service
 
 bp = Blueprint("learning", __name__, url_prefix="/learn", template_folder="templates")
@@ -48,8 +49,11 @@ def screen(module_id: str, number: int):
         if service.mark_started(current_user, module):
             db.session.commit()
         session["started"] = started + [module.id]
-    return render_template("learning/screen.html", module=module, number=number,
-                           screen=module.screens[number - 1], form=ConfirmForm())
+    if number == len(module.screens):  # the last screen's form is built per request
+        return render_template("learning/screen.html", module=module, number=number,
+                               screen=module.screens[number - 1], form=ConfirmForm())
+    return render_shared((module.id, module.version, number), "learning/screen.html", module=module,
+                         number=number, screen=module.screens[number - 1], form=None)
 
 
 @bp.post("/<module_id>/quiz")

@@ -1,0 +1,57 @@
+"""Rate limits on the routes that guess secrets (sign-in, badges, later parent links).
+
+Built on the ``limits`` library directly rather than Flask-Limiter: Flask-Limiter checks every
+request of the app in a before-request hook (about a tenth of a lesson page's cost), while only a
+handful of routes need a limit. Counters live in Redis when REDIS_URL is set, so several app
+processes share them; otherwise in this process's memory.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+from typing import Callable, TypeVar
+
+from flask import Flask, current_app, request
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+F = TypeVar("F", bound=Callable)
+
+
+def init_app(app: Flask) -> None:
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["rate_limiter"] = MovingWindowRateLimiter(storage)
+    app.extensions["rate_limit_storage"] = storage
+
+
+def reset(app: Flask) -> None:
+    """Forget every counter (tests; an admin unblocking a school after a network fault)."""
+    app.extensions["rate_limit_storage"].reset()
+
+
+def rate_limited(setting: str, scope: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable[[F], F]:
+    """Allow at most ``app.config[setting]`` (e.g. "300 per minute") requests per client address.
+
+    A whole class shares the school's address, so limits are set for a class, and accounts have
+    their own lock after repeated wrong secrets (auth.service).
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.method in methods and current_app.config.get("RATELIMIT_ENABLED", True):
+                limiter: MovingWindowRateLimiter = current_app.extensions["rate_limiter"]
+                item = parse(current_app.config[setting])
+                key = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), scope, request.remote_addr or "-")
+                if not limiter.hit(item, *key):
+                    stats = limiter.get_window_stats(item, *key)
+                    raise TooManyRequests(retry_after=max(1, int(stats.reset_time - time.time())))
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
