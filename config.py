@@ -62,6 +62,8 @@ class Config:
     LANGUAGES = {"en": "English", "cy": "Cymraeg"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "pupil_app" / "translations")
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    TRUST_PROXY_HOPS = int(os.environ.get("TRUST_PROXY_HOPS", "0"))
     WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session; idle timeout ends it
     DEMO_DATA_ALLOWED = True
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, render_template, request, session
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from config import CONFIGS, ProductionConfig, _database_url
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig, _database_url
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config, extensions, content, blueprints, error pages, CLI, headers."""
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config_class = CONFIGS[config_name]
-    app = Flask(__name__, instance_path=str(_instance_path()))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     if config_class is ProductionConfig:
         ProductionConfig.check()
@@ -29,6 +29,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
 
+    if app.config.get("TRUST_PROXY_HOPS"):
+        # Behind a load balancer: take the client address and scheme from its X-Forwarded headers,
+        # so rate limits count real clients and QR links are https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUST_PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     register_extensions(app)
     register_content(app)
     register_blueprints(app)
@@ -37,12 +45,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     return app
-
-
-def _instance_path():
-    from config import INSTANCE_DIR
-
-    return INSTANCE_DIR
 
 
 def register_extensions(app: Flask) -> None:
@@ -162,9 +164,11 @@ def register_request_hooks(app: Flask) -> None:
         seen = session.get("seen")
         if seen is not None and now - seen > idle_limit(current_user).total_seconds():
             kind = current_user.kind
+            lang = session.get("lang")
             logout_user()
             session.clear()
-            g.idle_signed_out = kind
+            if lang:
+                session["lang"] = lang
             session["idle_signed_out"] = kind
         else:
             # Writing the time back only once a minute keeps most responses cookie-free.
