@@ -51,6 +51,7 @@ class Config:
     FAILED_SIGNINS_BEFORE_LOCK = 5
     SIGNIN_LOCK = timedelta(minutes=5)
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
+    BADGE_LIFETIME = timedelta(days=int(os.environ.get("BADGE_LIFETIME_DAYS", "400")))
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
     RATELIMIT_STORAGE_URI = ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -242,6 +243,17 @@ def test_reissued_badge_kills_the_old_card(client, app, make_pupil):
     new = issue(app, pupil.id)
     assert client.get(f"/badge/{old}").status_code == 404
     assert client.get(f"/badge/{new}").status_code == 200
+
+
+def test_expired_badge_gets_the_same_clear_page(client, app, make_pupil):
+    pupil = make_pupil()
+    token = issue(app, pupil.id)
+    with app.app_context():
+        badge = db.session.scalar(select(Badge))
+        badge.expires_at = badge.created_at - timedelta(seconds=1)
+        db.session.commit()
+    r = client.get(f"/badge/{token}")
+    assert r.status_code == 404 and "This card does not work any more" in r.get_data(as_text=True)
 
 
 def test_badge_of_deactivated_pupil_does_not_work(client, app, make_pupil):

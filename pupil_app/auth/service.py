@@ -168,7 +168,8 @@ def issue_badge(pupil: Pupil, issued_by: StaffUser | None = None) -> str:
         badge.revoked_at = now
     token = secrets.token_urlsafe(BADGE_TOKEN_BYTES)
     db.session.add(Badge(pupil_id=pupil.id, token_hash=crypto.token_hash(token),
-                         created_by_id=issued_by.id if issued_by else None))
+                         created_by_id=issued_by.id if issued_by else None,
+                         expires_at=now + current_app.config["BADGE_LIFETIME"]))
     db.session.flush()
     return token
 
@@ -183,14 +184,15 @@ def revoke_badges(pupil: Pupil) -> int:
 
 
 def pupil_for_badge(token: str) -> Pupil | None:
-    """The active pupil a live badge belongs to; None for a forged, revoked or malformed token.
+    """The active pupil a live badge belongs to; None for a forged, revoked, expired or malformed token.
 
     Badges only ever sign in pupils: the table references pupils, never staff.
     """
     if not token or len(token) > 64:
         return None
     badge = db.session.scalar(
-        select(Badge).where(Badge.token_hash == crypto.token_hash(token), Badge.revoked_at.is_(None))
+        select(Badge).where(Badge.token_hash == crypto.token_hash(token), Badge.revoked_at.is_(None),
+                            Badge.expires_at > utcnow())
     )
     if badge is None or not badge.pupil.active:
         return None

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..learning.models import ModuleProgress
 from ..qr import qr_svg
 from ..schools.service import class_sizes, load_class_or_404, load_pupil_or_404, visible_classes
+from ..timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -54,6 +55,7 @@ def class_poster(class_id: int):
 
 
 def _cards(pupils, school_class):
+    valid_until = utcnow() + current_app.config["BADGE_LIFETIME"]
     cards = []
     for pupil in pupils:
         token = auth_service.issue_badge(pupil, current_user)
@@ -63,7 +65,7 @@ def _cards(pupils, school_class):
             "pictures": auth_service.picture_password_of(pupil),
         })
     db.session.commit()
-    return render_template("staff/cards.html", school_class=school_class, cards=cards)
+    return render_template("staff/cards.html", school_class=school_class, cards=cards, valid_until=valid_until)
 
 
 @bp.post("/classes/<int:class_id>/badges")
