@@ -178,7 +178,8 @@ def run_class(name: str, base: str, journey) -> dict[str, list[float]]:
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
-    print(f"\n{name}: {CLASS_SIZE} pupils, wall {wall:.3f} s" + (f"  FAILURES: {failures[:3]}" if failures else ""))
+    print(f"\n{name}: {CLASS_SIZE} pupils, wall {wall:.3f} s"
+          + (f"  {len(failures)} FAILED, e.g. {failures[:2]}" if failures else ""))
     for step, values in steps.items():
         print(f"  {step:<28} p50 {pct(values, 50) * 1000:7.1f} ms   p95 {pct(values, 95) * 1000:7.1f} ms   n={len(values)}")
     return {"wall": wall, "failures": len(failures)}
@@ -186,7 +187,8 @@ def run_class(name: str, base: str, journey) -> dict[str, list[float]]:
 
 def expect(status: tuple[int, str], code: int, what: str) -> str:
     if status[0] != code:
-        raise RuntimeError(f"{what}: HTTP {status[0]}")
+        said = re.search(r'class="form-error"[^>]*>([^<]+)<', status[1])
+        raise RuntimeError(f"{what}: HTTP {status[0]}" + (f" ({said.group(1).strip()})" if said else ""))
     return status[1]
 
 
@@ -264,6 +266,8 @@ def main() -> int:
         "DATA_KEY_FILE": str(tmp / "data.key"), "SESSION_COOKIE_SECURE": "0", "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
     })
+    # config.py reads the environment when first imported: set it before anything imports it.
+    os.environ.update(env)
     if args.database_url and args.database_url.startswith("postgres"):
         print("Using PostgreSQL: the bench drops and recreates its tables.")
         _reset_postgres(env)
