@@ -186,14 +186,14 @@ def test_parent_opens_the_qr_link_from_the_class_pack_and_acknowledges(tab, brow
     from .conftest import Page
 
     school = make_school("Hill Primary")
-    year1 = make_class(1, school=school, name="Year 1")
+    year4 = make_class(4, school=school, name="Year 4")  # KS2: the longest pledge must still fit one page
     for name in ("Alfie", "Bea", "Cai"):
-        make_pupil(year1, first_name=name, password=None)
-    teacher = make_staff(Role.TEACHER, classes=(year1,))
+        make_pupil(year4, first_name=name)
+    teacher = make_staff(Role.TEACHER, classes=(year4,))
     page = tab.page
     page.set_viewport_size({"width": 1024, "height": 900})
     staff_sign_in(tab, teacher.username)
-    page.click("a:has-text('Year 1')")
+    page.click("a:has-text('Year 4')")
     page.click("a:has-text('Pledges and parent letters')")
     assert "Alfie" in page.inner_text("table")
     tab.assert_accessible()
@@ -204,6 +204,8 @@ def test_parent_opens_the_qr_link_from_the_class_pack_and_acknowledges(tab, brow
     tab.assert_accessible()
     page.emulate_media(media="print")
     tab.screenshot("pledge-class-pack-print")
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 3  # printed: one A4 page per pupil
     page.emulate_media(media="screen")
     # Every QR code, as rendered, decodes to the link printed beside it, and each pupil's is different.
     links = {}
@@ -223,7 +225,7 @@ def test_parent_opens_the_qr_link_from_the_class_pack_and_acknowledges(tab, brow
     parent = Page(context.new_page(), live_server)
     parent.goto(alfie)
     p = parent.page
-    assert "Alfie's online promises" in p.inner_text("h1") and "Class: Year 1" in p.inner_text("main")
+    assert "Alfie's online promises" in p.inner_text("h1") and "Class: Year 4" in p.inner_text("main")
     parent.assert_accessible()
     parent.screenshot("pledge-parent-page")
     p.click("button:has-text('Send my acknowledgement')")  # nothing ticked: a clear message, nothing recorded
