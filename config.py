@@ -53,6 +53,7 @@ class Config:
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
     BADGE_LIFETIME = timedelta(days=int(os.environ.get("BADGE_LIFETIME_DAYS", "400")))
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
+    PARENT_LINK_RATE_LIMIT = os.environ.get("PARENT_LINK_RATE_LIMIT", "60 per minute")  # per address; homes differ
     RATELIMIT_STORAGE_URI = ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.

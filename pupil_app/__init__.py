@@ -98,12 +98,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
+    from .pledge.views import bp as pledge_bp
     from .staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(pledge_bp)
     declare_static(app)
 
 

@@ -30,8 +30,10 @@ def content_check() -> None:
     except ContentError as exc:
         raise click.ClickException(str(exc)) from exc
     questions = sum(len(m.questions) for m in content.modules.values())
+    promises = sum(len(p.statements) for p in content.pledges.values())
     click.echo(f"Content OK: {len(content.modules)} modules, {questions} questions, "
-               f"{len(content.outcomes)} outcomes, {len(content.risks)} risks, {len(content.pictures)} pictures.")
+               f"{len(content.outcomes)} outcomes, {len(content.risks)} risks, "
+               f"{len(content.pledges)} pledges ({promises} promises), {len(content.pictures)} pictures.")
 
 
 @click.group("demo", cls=AppGroup)

@@ -18,6 +18,7 @@ from pupil_app import create_app
 from pupil_app.auth import service as auth_service
 from pupil_app import ratelimit
 from pupil_app.extensions import db
+from pupil_app.pledge import service as pledge_service
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 
 PASSWORD = "correct horse battery"
@@ -125,7 +126,9 @@ def make_class(app, make_school):
 def make_pupil(app, make_class):
     def make(school_class: Ids | None = None, *, year_group: int = 4, password: str | None = PASSWORD,
              pictures: tuple[str, ...] | None = ("cat", "sun", "boat"), first_name: str = "Sam",
-             active: bool = True) -> Ids:
+             active: bool = True, pledged: bool = True) -> Ids:
+        """A pupil; ``pledged`` (the default) has signed their band's pledge, so the first-log-on
+        gate lets them through. Tests of the gate itself pass ``pledged=False``."""
         school_class = school_class or make_class(year_group)
         n = next(_counter)
         with app.app_context():
@@ -137,6 +140,9 @@ def make_pupil(app, make_class):
             db.session.flush()
             if pictures:
                 auth_service.set_picture_password(p, pictures)
+            if pledged:
+                version = pledge_service.ensure_current_version(p.school_id, pledge_service.pledge_key(p.band))
+                pledge_service.record_signature(p, version)
             db.session.commit()
             return Ids(id=p.id, username=p.username, class_id=school_class.id, school_id=school_class.school_id,
                        token=school_class.token, password=password, pictures=pictures, login_id=p.get_id())

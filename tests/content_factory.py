@@ -33,7 +33,8 @@ def _question(n: int, qtype: str, outcome: str) -> str:
 
 
 def write_content(root: Path) -> Path:
-    """A minimal valid tree: the real outcomes.toml and one 5-question module per band x category."""
+    """A minimal valid tree: the real outcomes.toml, one 5-question module per band x category, and
+    pledges that cover the real policy statements (one promise each, naming each band's modules in turn)."""
     import tomllib
 
     root.mkdir(parents=True, exist_ok=True)
@@ -44,6 +45,7 @@ def write_content(root: Path) -> Path:
     names = {"p.svg"} | {c["picture"] for c in base["categories"]}
     for name in names:
         (pictures / name).write_text(SVG)
+    module_outcomes: dict[str, list[str]] = {}
     for band in ("ks1", "ks2", "eop"):
         outcomes = [o["id"] for o in base["outcomes"] if o["band"] == band]
         (root / "modules" / band).mkdir(parents=True, exist_ok=True)
@@ -57,4 +59,34 @@ def write_content(root: Path) -> Path:
             for n, qtype in enumerate(TYPES[band], 1):
                 body += _question(n, qtype, asked[n - 1])
             (root / "modules" / band / f"{band}-{cat}.toml").write_text(body)
+            module_outcomes[f"{band}-{cat}"] = sorted(set(asked))
+    write_pledges(root, module_outcomes)
     return root
+
+
+PLEDGE_BANDS = {"ks1": ("ks1",), "ks2": ("ks2", "eop")}
+CATEGORIES = ("content", "contact", "conduct", "commerce")
+
+
+def write_pledges(root: Path, module_outcomes: dict[str, list[str]]) -> None:
+    """pledges/: the real policy.toml and parent.toml, and a ks1 and ks2 pledge built from the policy."""
+    import json
+    import tomllib
+
+    (root / "pledges").mkdir(exist_ok=True)
+    shutil.copy(REAL / "pledges/policy.toml", root / "pledges/policy.toml")
+    shutil.copy(REAL / "pledges/parent.toml", root / "pledges/parent.toml")
+    policy = {s["id"]: s["statements"] for s in tomllib.loads((REAL / "pledges/policy.toml").read_text())["sections"]}
+    for key, bands in PLEDGE_BANDS.items():
+        body = (f'id = "{key}"\nbands = {json.dumps(list(bands))}\nversion = 1\npolicy = "{key}"\n'
+                f'sign = "{"tap" if key == "ks1" else "name"}"\ntitle = "Promises"\nintro = "Make them."\n'
+                'picture = "p.svg"\nalt = "A picture"\n')
+        for n, statement in enumerate(policy[key], 1):
+            modules = [f"{band}-{CATEGORIES[n % 4]}" for band in bands]
+            outcomes = [module_outcomes[m][0] for m in modules]
+            picture = f"{key}-promise-{n}.svg"
+            (root / "pictures" / picture).write_text(SVG)
+            body += (f'[[statements]]\nid = "s{n}"\ntext = "Promise {n}"\nwhy = "Because {n}."\n'
+                     f'picture = "{picture}"\nalt = "A picture"\npolicy = {json.dumps(statement)}\n'
+                     f"modules = {json.dumps(modules)}\noutcomes = {json.dumps(outcomes)}\n")
+        (root / "pledges" / f"{key}.toml").write_text(body)

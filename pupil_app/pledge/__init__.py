@@ -1,0 +1,1 @@
+"""The Acceptable Use pledge: signed at first log-on, versioned per school, acknowledged by parents."""
