@@ -9,7 +9,7 @@ from pupil_app.schools.models import Role
 
 # Sample values for URL parameters, so every route can be requested.
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
-          "name": "pw-cat.svg", "filename": "css/app.css"}
+          "name": "pw-cat.svg", "filename": "css/app.css", "school_id": 1, "staff_id": 1, "batch_id": 1}
 
 
 def routes(app):
@@ -39,6 +39,7 @@ def people(make_class, make_pupil, make_staff):
         "teacher": make_staff(Role.TEACHER, classes=(school_class,)),
         "dsl": make_staff(Role.DSL, classes=(school_class,)),
         "admin": make_staff(Role.ADMIN, classes=(school_class,)),
+        "trust_admin": make_staff(Role.TRUST_ADMIN, classes=(school_class,)),
     }
 
 
