@@ -93,6 +93,7 @@ def register_content(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .coverage.views import bp as coverage_bp
     from .learning.views import bp as learning_bp
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(coverage_bp)
+    app.register_blueprint(admin_bp)
     declare_static(app)
 
 

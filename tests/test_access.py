@@ -27,6 +27,7 @@ def test_only_expected_routes_are_public(app):
     assert public == sorted([
         "static", "main.index", "main.picture", "main.set_language", "main.health",
         "auth.sign_in_choice", "auth.staff_sign_in", "auth.class_page", "auth.picture_sign_in", "auth.badge",
+        "admin.set_password",
     ])
 
 
