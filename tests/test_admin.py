@@ -225,13 +225,39 @@ def test_only_a_trust_admin_gives_the_trust_admin_role(app, client, admin, schoo
 
 def test_admin_edits_roles_but_cannot_remove_their_own_admin_role(app, client, admin, school, make_staff, csrf_off):
     teacher = make_staff(Role.TEACHER, school=school)
-    r = client.post(f"/staff/admin/staff/{teacher.id}", data={"display_name": "Mr T", "roles": ["teacher", "dsl"]})
+    r = client.post(f"/staff/admin/staff/{teacher.id}", data={"display_name": "Mr T", "roles": ["teacher", "admin"]})
     assert r.status_code == 302
     r = client.post(f"/staff/admin/staff/{admin.id}", data={"display_name": "Me", "roles": ["teacher"]})
     assert r.status_code == 400 and "your own admin role" in text(r)
     with app.app_context():
-        assert db.session.get(StaffUser, teacher.id).roles == {Role.TEACHER, Role.DSL}
+        assert db.session.get(StaffUser, teacher.id).roles == {Role.TEACHER, Role.ADMIN}
         assert db.session.get(StaffUser, admin.id).roles == {Role.ADMIN}
+
+
+def test_the_dsl_role_is_given_by_a_dsl_or_a_trust_admin(app, client, admin, school, make_staff, login_as, csrf_off):
+    teacher = make_staff(Role.TEACHER, school=school)
+    r = client.post(f"/staff/admin/staff/{teacher.id}", data={"display_name": "Mr T", "roles": ["teacher", "dsl"]})
+    assert r.status_code == 400 and "is not a valid choice" in text(r)  # not even offered
+    assert 'value="dsl"' not in text(client.get(f"/staff/admin/staff/{teacher.id}"))
+    login_as(make_staff(Role.ADMIN, Role.DSL, school=school))
+    r = client.post(f"/staff/admin/staff/{teacher.id}", data={"display_name": "Mr T", "roles": ["teacher", "dsl"]})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(StaffUser, teacher.id).roles == {Role.TEACHER, Role.DSL}
+
+
+@pytest.mark.parametrize("roles", [(Role.DSL,), (Role.TRUST_ADMIN,), (Role.DSL, Role.TEACHER)])
+def test_a_school_admin_cannot_take_over_an_account_with_more_rights(app, client, admin, school, make_staff,
+                                                                      csrf_off, roles):
+    """A set-password link signs its holder in as the account: no way into a DSL's concerns."""
+    other = make_staff(*roles, school=school)
+    for action in ("password-link", "close"):
+        r = client.post(f"/staff/admin/staff/{other.id}/{action}")
+        assert r.status_code == 303, action
+    assert "roles you do not have" in text(client.get(f"/staff/admin/staff/{other.id}"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffPasswordLink)) == 0
+        assert db.session.get(StaffUser, other.id).active
 
 
 def test_closed_staff_account_cannot_sign_in_and_its_sessions_end(app, client, admin, school, make_staff, csrf_off):
@@ -410,3 +436,16 @@ def test_staff_nav_shows_the_pages_each_role_has(client, make_staff, school, log
     login_as(make_staff(Role.TRUST_ADMIN, school=school))
     nav = text(client.get("/staff/")).split("<nav")[1].split("</nav>")[0]
     assert "Trust overview" in nav and "Admin" in nav
+
+
+def test_roles_an_editor_may_give(app, make_staff, school):
+    from pupil_app.admin import service
+
+    ids = [make_staff(*roles, school=school).id for roles in ((Role.ADMIN,), (Role.ADMIN, Role.DSL), (Role.TRUST_ADMIN,))]
+    with app.test_request_context():
+        admin, dsl_admin, trust = (db.session.get(StaffUser, i) for i in ids)
+        assert service.assignable_roles(admin) == [Role.TEACHER, Role.ADMIN]
+        assert service.assignable_roles(dsl_admin) == [Role.TEACHER, Role.DSL, Role.ADMIN]
+        assert service.assignable_roles(trust) == [Role.TEACHER, Role.DSL, Role.ADMIN, Role.TRUST_ADMIN]
+        with pytest.raises(service.AdminError, match="a DSL or a trust admin gives the DSL role"):
+            service.update_staff(dsl_admin, admin, "X", None, ["admin", "dsl", "trust_admin"], [])

@@ -58,7 +58,7 @@ class FileProblem(Exception):
     """The file as a whole cannot be read; nothing in it is looked at further."""
 
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

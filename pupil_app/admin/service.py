@@ -51,7 +51,7 @@ class AdminError(Exception):
     """Bad input for an admin action; ``message`` is shown to the admin, nothing was written."""
 
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: translated when shown, in the request's language
         self.message = message
 
 
@@ -243,11 +243,25 @@ def reactivate_class(school_class: SchoolClass) -> None:
 # --- staff ------------------------------------------------------------------------------------
 
 def assignable_roles(editor: StaffUser) -> list[Role]:
-    """Admins give teacher, DSL and admin; only a trust admin gives trust admin."""
-    roles = [Role.TEACHER, Role.DSL, Role.ADMIN]
+    """Admins give teacher and admin. DSL (which reads safeguarding concerns) is given by a DSL or
+    a trust admin, and trust admin only by a trust admin: nobody hands out more than they hold."""
+    roles = [Role.TEACHER]
+    if editor.has_role(Role.DSL, Role.TRUST_ADMIN):
+        roles.append(Role.DSL)
+    roles.append(Role.ADMIN)
     if editor.has_role(Role.TRUST_ADMIN):
         roles.append(Role.TRUST_ADMIN)
     return roles
+
+
+def may_manage_account(editor: StaffUser, staff: StaffUser) -> bool:
+    """Whether ``editor`` may reset, close or reopen ``staff``'s account.
+
+    A set-password link lets whoever holds it sign in as that account, so an admin manages only
+    accounts with no role beyond what they could give themselves: a school admin cannot take over
+    a DSL's account (and read concerns) or a trust admin's (and run every school).
+    """
+    return set(staff.roles) <= set(assignable_roles(editor))
 
 
 def _roles(editor: StaffUser, wanted: list[str], current: frozenset[Role] = frozenset()) -> list[Role]:
@@ -257,7 +271,8 @@ def _roles(editor: StaffUser, wanted: list[str], current: frozenset[Role] = froz
     except ValueError as exc:
         raise AdminError(_l("That role does not exist.")) from exc
     if asked - allowed - set(current):
-        raise AdminError(_l("Only a trust admin can give the trust admin role."))
+        raise AdminError(_l("You cannot give a role you could not be given by yourself: a DSL or a trust admin "
+                            "gives the DSL role, a trust admin the trust admin role."))
     # A role the editor may not give stays as it was (an admin neither adds nor removes trust admin).
     roles = (asked & allowed) | (set(current) - allowed)
     if not roles:
@@ -337,6 +352,8 @@ def deactivate_staff(staff: StaffUser, editor: StaffUser) -> None:
     """The account stops working at once (every session ends); its records stay."""
     if staff.id == editor.id:
         raise AdminError(_l("You cannot close your own account."))
+    if not may_manage_account(editor, staff):
+        raise AdminError(_l("This account has roles you do not have: ask a DSL or a trust admin."))
     staff.active = False
     staff.session_version += 1
     db.session.execute(delete(StaffPasswordLink).where(StaffPasswordLink.staff_id == staff.id,
@@ -344,13 +361,20 @@ def deactivate_staff(staff: StaffUser, editor: StaffUser) -> None:
     db.session.flush()
 
 
-def reactivate_staff(staff: StaffUser) -> None:
+def reactivate_staff(staff: StaffUser, editor: StaffUser) -> None:
+    if not may_manage_account(editor, staff):
+        raise AdminError(_l("This account has roles you do not have: ask a DSL or a trust admin."))
     staff.active = True
     db.session.flush()
 
 
 def issue_password_link(staff: StaffUser, editor: StaffUser | None) -> str:
-    """A new one-time set-password token (earlier unused ones stop working). Shown once."""
+    """A new one-time set-password token (earlier unused ones stop working). Shown once.
+
+    ``editor`` None is the command line (no one to check); an admin must be allowed to manage the account.
+    """
+    if editor is not None and staff.id != editor.id and not may_manage_account(editor, staff):
+        raise AdminError(_l("This account has roles you do not have: ask a DSL or a trust admin."))
     db.session.execute(delete(StaffPasswordLink).where(StaffPasswordLink.staff_id == staff.id,
                                                        StaffPasswordLink.used_at.is_(None)))
     token = secrets.token_urlsafe(16)

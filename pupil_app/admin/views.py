@@ -340,7 +340,8 @@ def staff_detail(staff_id: int):
         else:
             status = 400
     return render_template("admin/staff_form.html", school=school, form=form, staff=staff,
-                           confirm=ConfirmForm(), role_names=_role_names()), status
+                           confirm=ConfirmForm(), role_names=_role_names(),
+                           may_manage=service.may_manage_account(current_user, staff)), status
 
 
 @bp.post("/admin/staff/<int:staff_id>/close")
@@ -363,8 +364,13 @@ def close_staff(staff_id: int):
 def reopen_staff(staff_id: int):
     staff = _staff_or_404(staff_id)
     _confirmed()
-    service.reactivate_staff(staff)
-    token = service.issue_password_link(staff, current_user)
+    try:
+        service.reactivate_staff(staff, current_user)
+        token = service.issue_password_link(staff, current_user)
+    except service.AdminError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.staff_detail", staff_id=staff_id)), 303
     db.session.commit()
     return _link_page(staff, token, new=False)
 
@@ -377,7 +383,12 @@ def staff_password_link(staff_id: int):
     _confirmed()
     if not staff.active:
         abort(409)
-    token = service.issue_password_link(staff, current_user)
+    try:
+        token = service.issue_password_link(staff, current_user)
+    except service.AdminError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.staff_detail", staff_id=staff_id)), 303
     db.session.commit()
     return _link_page(staff, token, new=False)
 
