@@ -3,10 +3,10 @@
 Revision ID: 0004_coverage_admin
 Revises: 0001_initial
 
-The dashboards read module_progress and quiz_attempts through indexes 0001 already has
-(module_progress.school_id, quiz_attempts (pupil_id, module_id) and (school_id, finished_at)),
-checked with EXPLAIN on SQLite and PostgreSQL at trust scale; the new tables get the indexes
-their own lookups need (token hashes, per-school and per-class keys).
+The dashboards read quiz_attempts through indexes 0001 already has ((pupil_id, module_id) and
+(school_id, finished_at)) and module_progress through a new covering index of each pupil's best
+scores (checked with EXPLAIN on SQLite and PostgreSQL at trust scale); the new tables get the
+indexes their own lookups need (token hashes, per-school and per-class keys).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,10 @@ def _replace_role_check(condition: str) -> None:
 
 def upgrade():
     _replace_role_check(NEW_ROLES)
+
+    with op.batch_alter_table("module_progress", schema=None) as batch_op:
+        batch_op.create_index("ix_module_progress_pupil_scores", ["pupil_id", "module_id", "best_score", "best_total"],
+                              unique=False)
 
     op.create_table(
         "import_batches",
@@ -116,5 +120,7 @@ def downgrade():
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_batches_school_id"))
     op.drop_table("import_batches")
+    with op.batch_alter_table("module_progress", schema=None) as batch_op:
+        batch_op.drop_index("ix_module_progress_pupil_scores")
     op.execute("DELETE FROM staff_roles WHERE role = 'trust_admin'")
     _replace_role_check(OLD_ROLES)

@@ -115,24 +115,22 @@ def username_base(first: str, last: str) -> str:
 
 
 class UsernamePicker:
-    """Pupil usernames unique across the whole installation; one range query per name stem."""
+    """Pupil usernames unique across the whole installation."""
 
     def __init__(self) -> None:
-        self.taken: dict[str, set[str]] = {}
+        self.taken: set[str] | None = None
 
     def pick(self, first: str, last: str) -> str:
         base = username_base(first, last)
-        taken = self.taken.get(base)
-        if taken is None:
-            # Every username starting with the stem ('~' sorts after letters, digits and '.').
-            taken = set(db.session.scalars(select(Pupil.username).where(
-                Pupil.username >= base, Pupil.username <= base + "~")))
-            self.taken[base] = taken
+        if self.taken is None:
+            # Every pupil username, once per import: one query, right under any collation (a
+            # range or LIKE on the stem depends on how the database sorts '.'), small in memory.
+            self.taken = set(db.session.scalars(select(Pupil.username)))
         name, n = base, 1
-        while name in taken:
+        while name in self.taken:
             n += 1
             name = f"{base}{n}"
-        taken.add(name)
+        self.taken.add(name)
         return name
 
 

@@ -23,6 +23,7 @@ from ..content import CATEGORIES, Content, Module, Question
 from ..extensions import db
 from ..learning.models import ModuleProgress, QuizAttempt
 from ..schools.models import Pupil, School, SchoolClass, band_for_year
+from . import models  # noqa: F401  (the indexes the queries below read through)
 from ..timeutil import utcnow
 
 # ---------------------------------------------------------------------------------------------
