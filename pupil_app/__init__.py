@@ -95,7 +95,9 @@ def register_content(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .coverage.views import bp as coverage_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -106,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(pledge_bp)
+    app.register_blueprint(coverage_bp)
+    app.register_blueprint(admin_bp)
     declare_static(app)
 
 

@@ -6,6 +6,7 @@ Deterministic (a fixed random seed) and idempotent: loading it twice changes not
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import timedelta
 
 from flask import current_app
@@ -34,7 +35,12 @@ DEMO_STAFF = {
     "dsl.demo": ("Mr David Hughes", (Role.DSL, Role.TEACHER), ()),
     "admin.demo": ("Mrs Sarah Whitfield", (Role.ADMIN,), ()),
     "teacher.early": ("Miss Amina Hussain", (Role.TEACHER,), ("Reception", "Year 6")),
+    # Trust-level: administers every school of the trust and sees the trust's anonymised figures.
+    "trust.demo": ("Dr Helen Price", (Role.TRUST_ADMIN,), ()),
 }
+# A second school of the trust, so the trust overview compares schools (no sign-in accounts).
+OTHER_SCHOOL = "Hillside Primary"
+OTHER_CLASSES = (("Robins", 0, 20), ("Kestrels", 2, 23), ("Oak", 3, 25), ("Ash", 5, 24))
 FIRST_NAMES = (
     "Oliver Amelia Noah Isla Muhammad Ava Leo Mia Oscar Ivy Arthur Freya George Lily Harry Sophia Jack Grace "
     "Theo Aisha Jacob Zara Charlie Evie Archie Maryam Finley Ella Mohammed Poppy Ethan Ruby Luca Hana Kai Chloe "
@@ -96,7 +102,31 @@ def load_demo(seed: int = 2026) -> bool:
 
     content = current_app.extensions["content"]
     now = utcnow()
-    for cname, year, size in CLASSES:
+    _fill_classes(school, classes, CLASSES, used, demo_hash, content, rng, now)
+
+    other = School(trust=trust, name=OTHER_SCHOOL)
+    db.session.add(other)
+    db.session.flush()
+    other_classes = {}
+    for name, year, _size in OTHER_CLASSES:
+        other_classes[name] = SchoolClass(school_id=other.id, name=name, year_group=year,
+                                          signin_token=auth_service.new_class_token())
+    db.session.add_all(other_classes.values())
+    db.session.flush()
+    _fill_classes(other, other_classes, OTHER_CLASSES, used, demo_hash, content, rng, now)
+    # The school has been running for a year: reports for earlier terms find its classes and pupils.
+    a_year_ago = now - timedelta(days=365)
+    for model in (SchoolClass, Pupil):
+        db.session.execute(model.__table__.update().where(model.school_id.in_([school.id, other.id]))
+                           .values(created_at=a_year_ago))
+    db.session.flush()
+    _pledges(school, random.Random(seed + 1), now)
+    _pledges(other, random.Random(seed + 2), now)
+    return True
+
+
+def _fill_classes(school, classes, layout, used, demo_hash, content, rng, now) -> None:
+    for cname, year, size in layout:
         school_class = classes[cname]
         demo_count = sum(1 for v in DEMO_PUPILS.values() if v[2] == cname)
         modules = content.modules_for_band(school_class.band)
@@ -110,8 +140,6 @@ def load_demo(seed: int = 2026) -> bool:
             auth_service.set_picture_password(pupil, auth_service.random_picture_password())
             _progress(pupil, modules, rng, now)
     db.session.flush()
-    _pledges(school, random.Random(seed + 1), now)
-    return True
 
 
 PARENT_RELATIONSHIPS = ("parent", "parent", "parent", "carer", "grandparent")
@@ -194,6 +222,11 @@ def _pupil(school: School, school_class: SchoolClass, first: str, last: str, use
     return pupil
 
 
+def _ease(question) -> float:
+    """How often a question is answered right, relative to ability: some questions are harder."""
+    return 0.62 + (zlib.crc32(question.id.encode()) % 38) / 100
+
+
 def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
     """Realistic work: most pupils have finished some modules, a few are stuck, some not begun."""
     ability = rng.uniform(0.45, 0.97)
@@ -201,7 +234,7 @@ def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
     for module in modules:
         if rng.random() > 0.35 + 0.6 * keen:
             continue
-        started = now - timedelta(days=rng.randint(3, 60), minutes=rng.randint(0, 600))
+        started = now - timedelta(days=rng.randint(3, 150), minutes=rng.randint(0, 600))
         progress = ModuleProgress(pupil_id=pupil.id, module_id=module.id, school_id=pupil.school_id,
                                   started_at=started, attempts=0, last_activity_at=started)
         db.session.add(progress)
@@ -210,14 +243,16 @@ def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
         for n in range(rng.choice((1, 1, 1, 2, 2, 3))):
             answers, score = {}, 0
             for q in module.questions:
-                right = rng.random() < ability * (0.85 if q.is_order else 1.0)
+                right = rng.random() < ability * _ease(q)
                 if right:
                     given = list(q.correct_answer)
                     score += 1
                 elif q.is_order:
                     given = list(reversed(q.correct_answer))
                 else:
-                    given = [rng.choice([c.id for c in q.choices if not c.correct])]
+                    # Most wrong answers go to the tempting one, as in a real class.
+                    wrong = [c.id for c in q.choices if not c.correct]
+                    given = [wrong[-1] if rng.random() < 0.7 else rng.choice(wrong)]
                 answers[q.id] = given
             when = started + timedelta(days=n, minutes=rng.randint(3, 20))
             db.session.add(QuizAttempt(pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,

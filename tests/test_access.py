@@ -9,7 +9,8 @@ from pupil_app.schools.models import Role
 
 # Sample values for URL parameters, so every route can be requested.
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
-          "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1}
+          "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
+          "batch_id": 1}
 
 
 def routes(app):
@@ -28,6 +29,7 @@ def test_only_expected_routes_are_public(app):
         "static", "main.index", "main.picture", "main.set_language", "main.health",
         "auth.sign_in_choice", "auth.staff_sign_in", "auth.class_page", "auth.picture_sign_in", "auth.badge",
         "pledge.parent", "pledge.parent_thanks",  # the parent letter's link: a rate-limited secret token
+        "admin.set_password",
     ])
 
 
@@ -40,6 +42,7 @@ def people(make_class, make_pupil, make_staff):
         "teacher": make_staff(Role.TEACHER, classes=(school_class,)),
         "dsl": make_staff(Role.DSL, classes=(school_class,)),
         "admin": make_staff(Role.ADMIN, classes=(school_class,)),
+        "trust_admin": make_staff(Role.TRUST_ADMIN, classes=(school_class,)),
     }
 
 

@@ -23,7 +23,8 @@ def test_demo_school_has_every_role_and_is_idempotent(app, runner):
     assert result.exit_code == 0 and "Demo school loaded" in result.output
     with app.app_context():
         first = counts()
-        classes = {c.name: c for c in db.session.scalars(select(SchoolClass))}
+        classes = {c.name: c for c in db.session.scalars(
+            select(SchoolClass).join(School).where(School.name == "Demo Primary"))}
         assert set(classes) == {"Reception", "Year 1", "Year 4", "Year 6"}
         for c in classes.values():
             assert 20 <= len(c.pupils) <= 28, c.name
@@ -31,6 +32,10 @@ def test_demo_school_has_every_role_and_is_idempotent(app, runner):
         assert staff["teacher.demo"].roles == {Role.TEACHER}
         assert {c.name for c in staff["teacher.demo"].classes} == {"Year 1", "Year 4"}
         assert Role.DSL in staff["dsl.demo"].roles and Role.ADMIN in staff["admin.demo"].roles
+        assert staff["trust.demo"].roles == {Role.TRUST_ADMIN}
+        # A second school of the trust, so the trust overview has schools to compare.
+        schools = set(db.session.scalars(select(School.name)))
+        assert schools == {"Demo Primary", "Hillside Primary"}
         for username, year in (("ks1.demo", "Year 1"), ("ks2.demo", "Year 4"), ("y6.demo", "Year 6")):
             pupil = db.session.scalar(select(Pupil).where(Pupil.username == username))
             assert pupil.school_class.name == year

@@ -28,6 +28,9 @@ class Role(enum.StrEnum):
     TEACHER = "teacher"
     DSL = "dsl"
     ADMIN = "admin"
+    # Staff member of one school of a trust who administers every school of that trust and sees
+    # the trust's aggregated, anonymised coverage figures.
+    TRUST_ADMIN = "trust_admin"
 
 
 class Trust(db.Model):
@@ -188,5 +191,5 @@ class StaffRole(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
-    __table_args__ = (CheckConstraint("role IN ('teacher', 'dsl', 'admin')", name="known_role"),)
+    __table_args__ = (CheckConstraint("role IN ('teacher', 'dsl', 'admin', 'trust_admin')", name="known_role"),)
 

@@ -6,13 +6,13 @@ from flask import abort
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .models import ClassTeacher, Pupil, Role, SchoolClass, StaffUser
+from .models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffUser
 
 
 def visible_classes(staff: StaffUser) -> list[SchoolClass]:
-    """Teachers see the classes they teach; DSLs and admins every class of their school."""
+    """Teachers see the classes they teach; DSLs and (trust) admins every class of their own school."""
     query = select(SchoolClass).where(SchoolClass.school_id == staff.school_id, SchoolClass.active.is_(True))
-    if not staff.has_role(Role.ADMIN, Role.DSL):
+    if not staff.has_role(Role.ADMIN, Role.DSL, Role.TRUST_ADMIN):
         query = query.join(ClassTeacher, ClassTeacher.class_id == SchoolClass.id).where(
             ClassTeacher.staff_id == staff.id)
     return list(db.session.scalars(query.order_by(SchoolClass.year_group, SchoolClass.name)))
@@ -20,7 +20,7 @@ def visible_classes(staff: StaffUser) -> list[SchoolClass]:
 
 def _class_query(staff: StaffUser, class_id: int):
     query = select(SchoolClass).where(SchoolClass.id == class_id, SchoolClass.school_id == staff.school_id)
-    if not staff.has_role(Role.ADMIN, Role.DSL):
+    if not staff.has_role(Role.ADMIN, Role.DSL, Role.TRUST_ADMIN):
         query = query.join(ClassTeacher, ClassTeacher.class_id == SchoolClass.id).where(
             ClassTeacher.staff_id == staff.id)
     return query
@@ -51,3 +51,37 @@ def class_sizes(class_ids: list[int]) -> dict[int, int]:
         .group_by(Pupil.class_id)
     )
     return {cid: n for cid, n in rows}
+
+
+def may_administer(staff: StaffUser, school: School) -> bool:
+    """Admins administer their own school; trust admins every school of their trust."""
+    if staff.has_role(Role.TRUST_ADMIN) and school.trust_id == staff.school.trust_id:
+        return True
+    return staff.has_role(Role.ADMIN) and school.id == staff.school_id
+
+
+def load_school_for_admin_or_404(staff: StaffUser, school_id: int) -> School:
+    """A school this staff member administers; any other school is a 404."""
+    school = db.session.get(School, school_id)
+    if school is None or not may_administer(staff, school):
+        abort(404)
+    return school
+
+
+def load_school_for_overview_or_404(staff: StaffUser, school_id: int) -> School:
+    """A school whose aggregate figures this staff member may see: their own (admin, DSL, trust
+    admin), or any school of their trust (trust admin). Anything else is a 404."""
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    if school.id == staff.school_id and staff.has_role(Role.ADMIN, Role.DSL, Role.TRUST_ADMIN):
+        return school
+    if staff.has_role(Role.TRUST_ADMIN) and school.trust_id == staff.school.trust_id:
+        return school
+    abort(404)
+
+
+def trust_schools(staff: StaffUser) -> list[School]:
+    """Every school of the staff member's trust (for trust admins), by name."""
+    return list(db.session.scalars(
+        select(School).where(School.trust_id == staff.school.trust_id).order_by(School.name)))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import staff_required
+from ..admin import service as admin_service
 from ..auth import service as auth_service
 from ..auth.forms import ConfirmForm
 from ..extensions import db
@@ -54,18 +55,25 @@ def class_poster(class_id: int):
                            qr=qr_svg(link, _("QR code for %(name)s sign-in", name=school_class.name)))
 
 
-def _cards(pupils, school_class):
+def render_cards(pupils, school_class, passwords=None, back_url=None):
+    """Issue each pupil a new badge and show the printable cards (the tokens are shown only here).
+
+    KS2 pupils who have no password yet get one now, printed on their card (also shown only here).
+    """
     valid_until = utcnow() + current_app.config["BADGE_LIFETIME"]
+    passwords = dict(passwords or {})
+    passwords.update(admin_service.card_passwords([p for p in pupils if p.id not in passwords]))
     cards = []
     for pupil in pupils:
         token = auth_service.issue_badge(pupil, current_user)
         link = url_for("auth.badge", token=token, _external=True)
         cards.append({
             "pupil": pupil, "link": link, "qr": qr_svg(link, _("Sign-in badge for %(name)s", name=pupil.first_name)),
-            "pictures": auth_service.picture_password_of(pupil),
+            "pictures": auth_service.picture_password_of(pupil), "password": passwords.get(pupil.id),
         })
     db.session.commit()
-    return render_template("staff/cards.html", school_class=school_class, cards=cards, valid_until=valid_until)
+    return render_template("staff/cards.html", school_class=school_class, cards=cards, valid_until=valid_until,
+                           back_url=back_url or url_for("staff.class_detail", class_id=school_class.id))
 
 
 @bp.post("/classes/<int:class_id>/badges")
@@ -75,7 +83,7 @@ def class_badges(class_id: int):
     school_class = load_class_or_404(current_user, class_id)
     if not ConfirmForm().validate():
         abort(400)
-    return _cards([p for p in school_class.pupils if p.active], school_class)
+    return render_cards([p for p in school_class.pupils if p.active], school_class)
 
 
 @bp.post("/pupils/<int:pupil_id>/badge")
@@ -85,7 +93,7 @@ def pupil_badge(pupil_id: int):
     pupil = load_pupil_or_404(current_user, pupil_id)
     if not ConfirmForm().validate():
         abort(400)
-    return _cards([pupil], pupil.school_class)
+    return render_cards([pupil], pupil.school_class)
 
 
 @bp.post("/pupils/<int:pupil_id>/unlock")
