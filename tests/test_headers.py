@@ -33,3 +33,16 @@ def test_error_pages_are_friendly_not_tracebacks(client):
     r = client.get("/learn/../../etc/passwd")
     assert r.status_code == 404
     assert "We could not find that page" in r.get_data(as_text=True)
+
+
+def test_stylesheet_is_well_formed():
+    """An unclosed block (easy to leave when sections are merged) silently drops every rule after it."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parent.parent / "pupil_app/static/css/app.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    depth = 0
+    for n, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"app.css line {n}: '}}' without an opening block"
+    assert depth == 0, "app.css: a block is never closed"
