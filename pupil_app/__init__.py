@@ -94,6 +94,7 @@ def register_content(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .auth.views import bp as auth_bp
+    from .concerns.views import bp as concerns_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .staff.views import bp as staff_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(concerns_bp)
     declare_static(app)
 
 

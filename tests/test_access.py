@@ -9,7 +9,7 @@ from pupil_app.schools.models import Role
 
 # Sample values for URL parameters, so every route can be requested.
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
-          "name": "pw-cat.svg", "filename": "css/app.css"}
+          "name": "pw-cat.svg", "filename": "css/app.css", "step": "feel", "concern_id": 1}
 
 
 def routes(app):
@@ -27,6 +27,9 @@ def test_only_expected_routes_are_public(app):
     assert public == sorted([
         "static", "main.index", "main.picture", "main.set_language", "main.health",
         "auth.sign_in_choice", "auth.staff_sign_in", "auth.class_page", "auth.picture_sign_in", "auth.badge",
+        # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the
+        # room, and a message whose session ended mid-way is kept (never shown back) until they sign in.
+        "concerns.start", "concerns.calm", "concerns.step",
     ])
 
 
