@@ -106,6 +106,34 @@ def test_two_sends_at_the_same_moment_meet_the_unique_key_and_still_make_one(app
     assert count_concerns(app) == 1
 
 
+def test_a_double_tap_on_the_first_screen_answers_into_one_draft(app, client, pupil, login_as, monkeypatch):
+    login_as(pupil)
+    base = start(client)
+    token = csrf(client, "/learn/")
+    # The other tap's request created the draft after this one looked for it.
+    with app.app_context():
+        db.session.add(ConcernDraft(token=token_of(base), pupil_id=pupil.id, school_id=pupil.school_id))
+        db.session.commit()
+    real, looked = service.draft_by_token, []
+    monkeypatch.setattr(service, "draft_by_token", lambda t: looked.append(t) or (None if len(looked) == 1 else real(t)))
+    r = client.post(f"{base}/feel", data={"csrf_token": token, "choice": "sad"})
+    assert r.status_code == 303 and r.location == f"{base}/what"
+    with app.app_context():
+        (draft,) = db.session.scalars(select(ConcernDraft)).all()
+        assert draft.feeling == "sad"
+
+
+def test_a_message_nobody_began_here_is_never_sent_as_whoever_is_signed_in(app, client, pupil, login_as):
+    """A copy kept in a shared device's browser, for a message with no draft on the server (so no
+    proof of whose it is), is refused rather than sent as the child signed in now."""
+    login_as(pupil)
+    base = start(client)
+    r = client.post(f"{base}/send", data={"csrf_token": csrf(client, f"{base}/feel"), "feeling": "ok",
+                                          "words": "someone else's words"}, headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json["status"] == "unknown"
+    assert count_concerns(app) == 0
+
+
 def test_unique_constraint_is_the_last_word_on_duplicates(app, pupil, in_app):
     def twice():
         from pupil_app.schools.models import Pupil
@@ -145,6 +173,7 @@ def test_one_picture_or_a_few_words_is_enough(app, client, pupil, login_as, answ
 def test_ten_thousand_characters_are_refused_kindly_and_kept_on_the_page(app, client, pupil, login_as):
     login_as(pupil)
     base = start(client)
+    tap(client, base, "feel", choice="worried")
     long_words = "I am worried " * 770  # 10,010 characters
     r = tap(client, base, "words", words=long_words)
     page = r.get_data(as_text=True)
@@ -166,6 +195,7 @@ def test_ten_thousand_characters_are_refused_kindly_and_kept_on_the_page(app, cl
 def test_forged_choices_are_refused_and_never_stored(app, client, pupil, login_as, step, field, value):
     login_as(pupil)
     base = start(client)
+    tap(client, base, "about", choice="me")
     r = tap(client, base, step, **{field: value})
     assert r.status_code == 400
     assert "That is not one of the pictures" in r.get_data(as_text=True)
@@ -178,6 +208,7 @@ def test_forged_values_in_the_send_itself_are_refused(app, client, pupil, login_
     other_school_staff = make_staff(Role.DSL, school=make_school())
     login_as(pupil)
     base = start(client)
+    tap(client, base, "feel", choice="sad")
     for forged in ({"what": "contact"}, {"feeling": "x" * 500}, {"talk_to": f"staff-{other_school_staff.id}"}):
         form = send_form(client, base)
         form.update(forged)
@@ -260,14 +291,26 @@ def test_a_session_that_ends_mid_flow_still_delivers_after_signing_in_again(app,
 def test_a_session_that_ends_on_an_early_screen_keeps_the_choice_to_carry_on(app, client, pupil):
     sign_in(client, pupil)
     base = start(client)
+    tap(client, base, "feel", choice="angry")
     expire_session(client)
-    r = tap(client, base, "feel", choice="angry")
+    r = tap(client, base, "what", choice="unkind")
     assert "Sign in again, then tap Tell an adult to carry on" in r.get_data(as_text=True)
     sign_in(client, pupil)
     assert count_concerns(app) == 0  # the child had not pressed Send
     again = start(client)
     assert again == base  # the same message, carried on
-    assert "choice--chosen" in client.get(f"{base}/feel").get_data(as_text=True)
+    for step in ("feel", "what"):
+        assert "choice--chosen" in client.get(f"{base}/{step}").get_data(as_text=True)
+
+
+def test_a_first_tap_after_the_session_ended_is_attributed_to_nobody(app, client, pupil):
+    sign_in(client, pupil)
+    base = start(client)  # nothing is written until the first answer
+    expire_session(client)
+    r = tap(client, base, "feel", choice="angry")
+    assert "Please tell the adult in your room now" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ConcernDraft)) is None
 
 
 def test_a_child_who_is_not_signed_in_is_told_plainly_to_tell_an_adult(app, client, pupil):
@@ -303,6 +346,12 @@ def test_another_pupil_cannot_open_or_send_someone_elses_message(app, client, pu
     assert r.status_code == 404 and r.json["status"] == "unknown"
     assert other.get(f"{base}/thanks").status_code == 404
     assert count_concerns(app) == 0
+    # Once it is sent, another child's browser is told only to forget its copy.
+    form = send_form(client, base)
+    assert client.post(f"{base}/send", data=form).status_code == 303
+    r = other.post(f"{base}/send", data={"csrf_token": csrf(other, "/learn/")}, headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json == {"status": "done"}
+    assert count_concerns(app) == 1
 
 
 def test_staff_are_sent_to_the_staff_form(client, make_staff, login_as):
@@ -344,7 +393,22 @@ def test_the_tell_button_remembers_where_the_child_was(client, pupil, login_as):
     login_as(pupil)
     r = client.get("/tell?from=/learn/ks1-content/3")
     base = r.location.rsplit("/", 1)[0]
+    tap(client, base, "feel", choice="sad")
     form = send_form(client, base)
-    form["feeling"] = "sad"
     thanks = client.post(f"{base}/send", data=form).location
     assert 'href="/learn/ks1-content/3"' in client.get(thanks).get_data(as_text=True)
+
+
+def test_the_pupil_screens_have_no_inline_script_or_style(client, pupil, login_as):
+    pages = ["/tell", "/calm"]
+    html = [client.get(url).get_data(as_text=True) for url in pages]
+    login_as(pupil)
+    base, r = tell(client)
+    html += [client.get(f"{base}/thanks").get_data(as_text=True)]
+    base = start(client)
+    tap(client, base, "feel", choice="sad")
+    html += [client.get(f"{base}/{step}").get_data(as_text=True) for step in ("feel", "words", "adult", "send")]
+    for page in html:
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r'(src|href)="(https?:)?//', page)

@@ -83,7 +83,7 @@ def test_the_database_holds_no_concern_text(app, login_as, school, outbox):
         service.record_incident(staff, occurred_on=date.today(), location="Room-Narwhal-3", key=service.new_key(),
                                 description="Incident-Axolotl-42", action="Action-Pangolin-9")
         pupil = db.session.get(Pupil, school.pupil.id)
-        service.save_step(service.start_flow(pupil), pupil, "words", {"words": "Draft-Wombat-610"})
+        service.save_step(service.new_draft(pupil, service.new_key()), pupil, "words", {"words": "Draft-Wombat-610"})
         db.session.commit()
     dump = database_text(app)
     assert "Quentinella" in dump  # the search works: what is not encrypted is found
@@ -285,7 +285,7 @@ def _seed_encrypted(app) -> dict:
         service.add_entry(staff, concern, "note", "entry text", "a reason")
         service.record_incident(staff, occurred_on=date.today(), location="Hall", description="desc", action="act",
                                 key=service.new_key())
-        draft = service.start_flow(pupil)
+        draft = service.new_draft(pupil, service.new_key())
         service.save_step(draft, pupil, "words", {"words": "draft words"})
         db.session.commit()
         return {"class_id": klass.id, "pupil_id": pupil.id, "concern_id": concern.id}

@@ -148,7 +148,7 @@ def upgrade():
         batch_op.create_index('ix_concerns_logged_by', ['logged_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_concerns_pupil_id'), ['pupil_id'], unique=False)
         batch_op.create_index('ix_concerns_school_created', ['school_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_concerns_school_status_created', ['school_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_concerns_school_status_created', ['school_id', 'status', 'created_at', 'id'], unique=False)
 
     op.create_table('concern_entries',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, g, has_app_context, has_request_context, url_for
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
@@ -62,12 +62,19 @@ def dsl_addresses(school_id: int) -> list[str]:
 
 
 def _queue(school_id: int, subject: str, intro: str, link: str, concern_id: int | None = None) -> int:
+    """Queue alerts already claimed by this request, which sends them once it has committed (no
+    second process can pick them up meanwhile; if this one dies, the claim runs out and the next
+    send or `flask concerns send-alerts` delivers them)."""
     body = (f"{intro}\n\nOpen it on the DSL dashboard (you will be asked to sign in):\n{link}\n\n"
             "This email deliberately contains no details.\n")
     addresses = dsl_addresses(school_id)
-    for address in addresses:
-        db.session.add(PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subject,
-                                   body=body))
+    now = utcnow()
+    rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subject, body=body,
+                        next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
+    db.session.add_all(rows)
+    db.session.flush()
+    if has_app_context():
+        g.setdefault("claimed_alerts", []).extend(r.id for r in rows)
     if not addresses:
         log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subject)
     return len(addresses)
@@ -151,30 +158,10 @@ def transport():
     return _send_smtp if current_app.config.get("MAIL_SERVER") else _send_outbox
 
 
-def send_due(limit: int = 100) -> tuple[int, int]:
-    """Send every alert that is due (new, or a failed one whose retry time has come).
-
-    Rows are claimed first with a conditional UPDATE, so two processes never send the same alert.
-    Commits its own work. Returns (sent, failed).
-    """
-    now = utcnow()
-    due_ids = list(db.session.scalars(
-        select(PendingMail.id).where(PendingMail.sent_at.is_(None), PendingMail.next_attempt_at.is_not(None),
-                                     PendingMail.next_attempt_at <= now,
-                                     or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
-        .order_by(PendingMail.id).limit(limit)))
-    claimed: list[int] = []
-    for ident in due_ids:
-        result = db.session.execute(
-            update(PendingMail).where(PendingMail.id == ident, PendingMail.sent_at.is_(None),
-                                      or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
-            .values(claimed_until=now + CLAIM_FOR).execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            claimed.append(ident)
-    db.session.commit()
-    if not claimed:
+def _deliver(rows: list[PendingMail]) -> tuple[int, int]:
+    """Send claimed rows; record each as sent, or as failed with its next retry. Commits."""
+    if not rows:
         return 0, 0
-    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(claimed)).order_by(PendingMail.id)))
     results = transport()([_message(r) for r in rows])
     sent = failed = 0
     done = utcnow()
@@ -195,9 +182,48 @@ def send_due(limit: int = 100) -> tuple[int, int]:
     return sent, failed
 
 
-def send_due_safely() -> None:
-    """``send_due`` for after a response: never raises (the concern is saved whatever happens here)."""
+def send_claimed(ids: list[int]) -> tuple[int, int]:
+    """Send the alerts this request queued (and so claimed)."""
+    if not ids:
+        return 0, 0
+    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(ids), PendingMail.sent_at.is_(None))
+                                   .order_by(PendingMail.id)))
+    return _deliver(rows)
+
+
+def send_due(limit: int = 100) -> tuple[int, int]:
+    """Send every alert that is due: failed ones whose retry time has come, and any whose claim ran out.
+
+    Rows are claimed first with a conditional UPDATE, so two processes never send the same alert.
+    Only reads when nothing is due (the usual case). Commits its own work. Returns (sent, failed).
+    """
+    now = utcnow()
+    due_ids = list(db.session.scalars(
+        select(PendingMail.id).where(PendingMail.sent_at.is_(None), PendingMail.next_attempt_at.is_not(None),
+                                     PendingMail.next_attempt_at <= now,
+                                     or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
+        .order_by(PendingMail.id).limit(limit)))
+    if not due_ids:
+        db.session.rollback()
+        return 0, 0
+    claimed: list[int] = []
+    for ident in due_ids:
+        result = db.session.execute(
+            update(PendingMail).where(PendingMail.id == ident, PendingMail.sent_at.is_(None),
+                                      or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
+            .values(claimed_until=now + CLAIM_FOR).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(ident)
+    db.session.commit()
+    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(claimed)).order_by(PendingMail.id)))
+    return _deliver(rows)
+
+
+def _send_safely(claimed: list[int]) -> None:
+    """This request's alerts, then any others that are due; never raises (the concern is saved
+    whatever happens here, and unsent alerts stay pending)."""
     try:
+        send_claimed(claimed)
         send_due()
     except Exception:  # noqa: BLE001 - a mail problem must never turn into an error for a child
         db.session.rollback()
@@ -205,11 +231,12 @@ def send_due_safely() -> None:
 
 
 def after_commit() -> None:
-    """Send the queued alerts once the current request has committed: after the response when the
-    app runs under a server, at once in tests."""
+    """Send the alerts this request queued, once it has committed: after the response when the app
+    runs under a server (a slow mail server never keeps a child waiting), at once in tests."""
+    claimed = g.pop("claimed_alerts", []) if has_app_context() else []
     app = current_app._get_current_object()
     if not app.config["MAIL_SEND_AFTER_RESPONSE"] or not has_request_context():
-        send_due_safely()
+        _send_safely(claimed)
         return
     from flask import after_this_request
 
@@ -217,7 +244,7 @@ def after_commit() -> None:
     def _later(response):
         def run():
             with app.app_context():
-                send_due_safely()
+                _send_safely(claimed)
                 db.session.remove()
         response.call_on_close(run)
         return response

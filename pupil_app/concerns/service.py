@@ -52,6 +52,8 @@ URGENT_FEELINGS = {"scared"}
 PER_PAGE = 50
 WORD_SEARCH_LIMIT = 2000
 OPEN_STATUSES = ("new", "acknowledged", "in_progress")
+# The inbox's order: new first, then the rest still open (urgent first in both), then closed; newest first.
+INBOX_GROUPS = (("new",), ("acknowledged", "in_progress"), ("closed",))
 
 
 class ConcernError(Exception):
@@ -182,20 +184,28 @@ def is_urgent(answers: Answers) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The flow in progress (drafts)
 
-def start_flow(pupil: Pupil) -> ConcernDraft:
-    """Carry on the pupil's unsent message from the last day, or start a new one."""
-    now = utcnow()
+def resume_token(pupil: Pupil) -> str:
+    """The token of the pupil's unsent message from the last day (carried on), or a new one.
+
+    Nothing is written here: a message's draft is saved with its first answer.
+    """
+    token = db.session.scalar(
+        select(ConcernDraft.token).where(ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_(None),
+                                         ConcernDraft.updated_at >= utcnow() - DRAFT_RESUME)
+        .order_by(ConcernDraft.updated_at.desc(), ConcernDraft.id.desc()).limit(1))
+    return token or new_key()
+
+
+def new_draft(pupil: Pupil, token: str) -> ConcernDraft:
+    """The draft of a new message (its first answer is being saved); old unsent ones of this pupil go."""
+    if not valid_key(token):
+        raise ConcernError(400, _l("Something was not right. Please tell the adult in your room."))
     db.session.execute(delete(ConcernDraft).where(
         ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_(None),
-        ConcernDraft.updated_at < now - DRAFT_KEEP))
-    draft = db.session.scalar(
-        select(ConcernDraft).where(ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_(None),
-                                   ConcernDraft.updated_at >= now - DRAFT_RESUME)
-        .order_by(ConcernDraft.updated_at.desc(), ConcernDraft.id.desc()).limit(1))
-    if draft is None:
-        draft = ConcernDraft(token=new_key(), pupil_id=pupil.id, school_id=pupil.school_id)
-        db.session.add(draft)
-        db.session.flush()
+        ConcernDraft.updated_at < utcnow() - DRAFT_KEEP))
+    draft = ConcernDraft(token=token, pupil_id=pupil.id, school_id=pupil.school_id)
+    db.session.add(draft)
+    db.session.flush()
     return draft
 
 
@@ -205,7 +215,9 @@ def draft_by_token(token: str) -> ConcernDraft | None:
     return db.session.scalar(select(ConcernDraft).where(ConcernDraft.token == token))
 
 
-def draft_answers(draft: ConcernDraft) -> Answers:
+def draft_answers(draft: ConcernDraft | None) -> Answers:
+    if draft is None:
+        return Answers()
     return Answers(feeling=draft.feeling, what=draft.what, about=draft.about, location=draft.location,
                    talk_to=draft.talk_to, words=crypto.decrypt(draft.words_enc) if draft.words_enc else None)
 
@@ -311,10 +323,13 @@ def deliver_waiting(pupil: Pupil) -> list[Concern]:
     delivered = []
     for draft in waiting_drafts(pupil):
         answers = draft_answers(draft)
-        if answers.is_empty():
-            db.session.delete(draft)
+        try:
+            if answers.is_empty():
+                raise ConcernError(400, "nothing to send")
+            concern, _created = submit(pupil, draft.token, answers)
+        except ConcernError:
+            db.session.delete(draft)  # nothing to send, or not this pupil's to send
             continue
-        concern, _created = submit(pupil, draft.token, answers)
         delivered.append(concern)
     db.session.flush()
     return delivered
@@ -702,7 +717,7 @@ def _search(staff: StaffUser, f: InboxFilter, cond: list) -> tuple[list, int, bo
 
 
 def inbox(staff: StaffUser, f: InboxFilter, page: int = 1) -> InboxPage:
-    """The DSL's inbox: new first, then open, then closed; urgent first within each; newest first."""
+    """The DSL's inbox: new first, then open, then closed; urgent first while open; newest first."""
     cond = _conditions(staff, f)
     searched, capped = None, False
     if f.q:
@@ -713,18 +728,33 @@ def inbox(staff: StaffUser, f: InboxFilter, page: int = 1) -> InboxPage:
         counts[status] = n
     counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
     counts["all"] = sum(counts[s] for s in STATUSES)
-    status_cond = _status_condition(f.status)
-    if status_cond is not None:
-        cond.append(status_cond)
-    total = counts[f.status] if f.status else counts["all"]
+    wanted = OPEN_STATUSES if f.status == "open" else (f.status,) if f.status else STATUSES
+    total = sum(counts[s] for s in wanted)
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
-    rank = case((Concern.status == "new", 0), (Concern.status == "closed", 2), else_=1)
-    rows = list(db.session.scalars(
-        select(Concern).where(*cond)
-        .order_by(rank, Concern.urgent.desc(), Concern.created_at.desc(), Concern.id.desc())
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
-    return InboxPage(rows, total, page, pages, counts, searched, capped)
+    # One index-ordered query per group (never a sort of the whole school's concerns): the page's
+    # rows are found by skipping whole groups by their counts.
+    ids: list[int] = []
+    skip, want = (page - 1) * PER_PAGE, PER_PAGE
+    for group in INBOX_GROUPS:
+        members = [s for s in group if s in wanted]
+        size = sum(counts[s] for s in members)
+        if not size:
+            continue
+        if skip >= size:
+            skip -= size
+            continue
+        order = ((Concern.created_at.desc(), Concern.id.desc()) if group == ("closed",)
+                 else (Concern.urgent.desc(), Concern.created_at.desc(), Concern.id.desc()))
+        in_group = Concern.status == members[0] if len(members) == 1 else Concern.status.in_(members)
+        found = list(db.session.scalars(select(Concern.id).where(*cond, in_group).order_by(*order)
+                                        .limit(want).offset(skip)))
+        ids += found
+        skip, want = 0, want - len(found)
+        if want <= 0:
+            break
+    by_id = {c.id: c for c in db.session.scalars(select(Concern).where(Concern.id.in_(ids)))} if ids else {}
+    return InboxPage([by_id[i] for i in ids if i in by_id], total, page, pages, counts, searched, capped)
 
 
 def inbox_all(staff: StaffUser, f: InboxFilter, limit: int = 50000) -> list[Concern]:

@@ -10,7 +10,7 @@ concern is saved, and sends "Send" by fetch so a failure leaves the child on the
 
 from __future__ import annotations
 
-from datetime import date
+from types import SimpleNamespace
 
 from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, session,
                    url_for)
@@ -145,7 +145,7 @@ def start():
         return render_template("concerns/tell_now.html", back=back, signed_out=False)
     try:
         delivered = service.deliver_waiting(pupil)
-        draft = service.start_flow(pupil)
+        token = service.resume_token(pupil)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -154,7 +154,7 @@ def start():
         alerts.after_commit()
     if back:
         session["tell_from"] = back
-    return redirect(url_for("concerns.step", token=draft.token, step="feel"), 303)
+    return redirect(url_for("concerns.step", token=token, step="feel"), 303)
 
 
 @bp.get("/calm")
@@ -175,37 +175,59 @@ def step(token: str, step: str):
     if current_user.is_authenticated and not current_user.is_pupil:
         abort(403)
     if request.method == "POST" and not ConfirmForm().validate():
-        if _wants_json():
-            return _json("invalid", 400, message=_("This page was open too long. Please tell the adult in your room."))
+        if _wants_json():  # not sent: the script keeps the message and tries again from the next page
+            return _json("retry", 400, message=_("This page was open too long. Please tell the adult in your room."))
         abort(400)
     pupil = _pupil()
     if pupil is None:
         return _signed_out(token, step)
-    draft = service.draft_by_token(token)
-    if draft is None or draft.pupil_id != pupil.id:
-        concern = service.concern_by_key(token)
-        if concern is not None and concern.pupil_id == pupil.id and concern.source == "pupil":
-            return _saved(token)
-        if _wants_json():
-            return _json("unknown", 404)
+    if not service.valid_key(token):
         abort(404)
+    draft = service.draft_by_token(token)
+    if draft is None:
+        concern = service.concern_by_key(token)
+        if concern is not None:
+            if concern.pupil_id == pupil.id and concern.source == "pupil":
+                return _saved(token)
+            # Another child's message, already sent (a shared device): the script can forget its copy.
+            return _json("done", 404) if _wants_json() else abort(404)
+    elif draft.pupil_id != pupil.id:
+        return _json("unknown", 404) if _wants_json() else abort(404)
     if request.method == "POST":
         if step == "send":
+            if draft is None:
+                # Only a message this child began here (its draft proves whose it is) can be sent: a
+                # copy kept in a shared device's browser is never sent as whoever is signed in now.
+                return _json("unknown", 404) if _wants_json() else abort(404)
             return _send(pupil, token)
         try:
-            service.save_step(draft, pupil, step, request.form)
-            db.session.commit()
+            _save(pupil, token, draft, step)
         except service.ConcernError as exc:
             db.session.rollback()
-            return _render_step(pupil, draft, step, error=exc.message, status=exc.status, posted=request.form)
+            return _render_step(pupil, token, draft, step, error=exc.message, status=exc.status, posted=request.form)
         except SQLAlchemyError:
             db.session.rollback()
-            return _render_step(pupil, draft, step, error=CALM_FAILURE, status=503, posted=request.form)
+            return _render_step(pupil, token, draft, step, error=CALM_FAILURE, status=503, posted=request.form)
         return redirect(url_for("concerns.step", token=token, step=service.step_after(step)), 303)
-    return _render_step(pupil, draft, step)
+    return _render_step(pupil, token, draft, step)
 
 
-def _render_step(pupil, draft, step: str, error=None, status: int = 200, posted=None):
+def _save(pupil, token: str, draft, step: str) -> None:
+    """Keep one screen's answer; the first answer of a new message creates its draft."""
+    try:
+        service.save_step(draft or service.new_draft(pupil, token), pupil, step, request.form)
+        db.session.commit()
+    except IntegrityError:
+        # A double tap on the first screen: the other request made the draft. Answer into that one.
+        db.session.rollback()
+        draft = service.draft_by_token(token)
+        if draft is None or draft.pupil_id != pupil.id:
+            raise
+        service.save_step(draft, pupil, step, request.form)
+        db.session.commit()
+
+
+def _render_step(pupil, token: str, draft, step: str, error=None, status: int = 200, posted=None):
     answers = service.draft_answers(draft)
     if posted is not None:
         # What the pupil just sent stays on the screen, even when it could not be saved.
@@ -219,9 +241,9 @@ def _render_step(pupil, draft, step: str, error=None, status: int = 200, posted=
     before = service.step_before(step)
     return render_template(
         "concerns/step.html", step=step, number=service.STEPS.index(step) + 1, total=len(service.STEPS),
-        token=draft.token, prompt=STEP_PROMPTS[step], choices=STEP_CHOICES.get(step, []), answers=answers,
+        token=token, prompt=STEP_PROMPTS[step], choices=STEP_CHOICES.get(step, []), answers=answers,
         adults=adults, adult_names={f"staff-{a.id}": a.display_name for a in adults},
-        back=url_for("concerns.step", token=draft.token, step=before) if before else None,
+        back=url_for("concerns.step", token=token, step=before) if before else None,
         error=error, failed=status == 503, form=ConfirmForm(), max_words=service.MAX_WORDS, calm_failure=CALM_FAILURE,
         pupil_labels={"feeling": labels.PUPIL_FEELINGS, "what": labels.PUPIL_WHAT, "about": labels.PUPIL_ABOUT,
                       "location": labels.PUPIL_WHERE},
@@ -245,8 +267,8 @@ def _send(pupil, token: str):
         db.session.rollback()
         if _wants_json():
             return _json("invalid", exc.status, message=exc.message)
-        draft = service.draft_by_token(token)
-        return _render_step(pupil, draft, "send", error=exc.message, status=exc.status, posted=request.form)
+        return _render_step(pupil, token, service.draft_by_token(token), "send", error=exc.message,
+                            status=exc.status, posted=request.form)
     except IntegrityError:
         # The same message at the very same moment (a double tap): the other request saved it.
         db.session.rollback()
@@ -270,9 +292,11 @@ def _send_failed(pupil, token: str):
     except SQLAlchemyError:
         db.session.rollback()
         draft = None
-    if draft is None:
+    try:
+        return _render_step(pupil, token, draft, "send", error=CALM_FAILURE, status=503, posted=request.form)
+    except SQLAlchemyError:  # the database is down altogether: the words are still in the browser
+        db.session.rollback()
         return render_template("concerns/tell_now.html", back=None, signed_out=False, failed=True), 503
-    return _render_step(pupil, draft, "send", error=CALM_FAILURE, status=503, posted=request.form)
 
 
 def _signed_out(token: str, step: str):
@@ -417,8 +441,15 @@ def inbox():
     db.session.commit()
     classes = service.classes_of(current_user.school_id)
     pupil = service.school_pupil(current_user.school_id, f.pupil_id) if f.pupil_id else None
+    dsls = {s.id: s.display_name for s in service.school_dsls(current_user.school_id)}
     return render_template("concerns/inbox.html", result=result, f=f, classes=classes, filter_pupil=pupil,
-                           mail=alerts.problems(current_user.school_id), statuses=STATUSES, categories=CATEGORIES)
+                           mail=alerts.problems(current_user.school_id), statuses=STATUSES, categories=CATEGORIES,
+                           dsls=dsls, L=_resolved("STATUSES", "CATEGORIES", "LOCATIONS"))
+
+
+def _resolved(*names: str) -> SimpleNamespace:
+    """Label tables as plain strings in this request's language (a long table looks each up once)."""
+    return SimpleNamespace(**{name: {k: str(v) for k, v in getattr(labels, name).items()} for name in names})
 
 
 def _filters_detail(f) -> str:

@@ -148,7 +148,7 @@
           window.location.assign(result.body.thanks_url);
           return;
         }
-        if (result.body.status === "invalid") {
+        if (result.body.status === "invalid") { // the child needs to change something first
           update(token, function (entry) { entry.send = false; });
         }
         showProblem(result.body.message || flow.dataset.failedMessage);
@@ -187,10 +187,12 @@
           note.textContent = result.body.message;
           main.insertBefore(note, main.firstChild);
         }
+      } else if (status === "done") {
+        forget(key); // sent already (another child's message on a shared device): no copy stays here
       } else if (status === "signed_out" && result.body.held) {
         update(key, function (e) { e.held = true; }); // the server keeps it for the next sign-in
       }
-      // "unknown": another child's message on a shared device; it stays for them.
+      // "unknown": another child's unsent message on a shared device; it stays for them.
     }, function () { /* offline: try on the next page */ });
   });
 })();
