@@ -145,6 +145,7 @@ def upgrade():
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_concerns_idempotency_key'))
     )
     with op.batch_alter_table('concerns', schema=None) as batch_op:
+        batch_op.create_index('ix_concerns_class_status_created', ['class_id', 'status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_concerns_logged_by', ['logged_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_concerns_pupil_id'), ['pupil_id'], unique=False)
         batch_op.create_index('ix_concerns_school_created', ['school_id', 'created_at'], unique=False)
@@ -225,6 +226,7 @@ def downgrade():
         batch_op.drop_index('ix_concerns_school_created')
         batch_op.drop_index(batch_op.f('ix_concerns_pupil_id'))
         batch_op.drop_index('ix_concerns_logged_by')
+        batch_op.drop_index('ix_concerns_class_status_created')
 
     op.drop_table('concerns')
     with op.batch_alter_table('concern_drafts', schema=None) as batch_op:

@@ -23,6 +23,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
@@ -61,42 +63,60 @@ def dsl_addresses(school_id: int) -> list[str]:
     return seen
 
 
-def _queue(school_id: int, subject: str, intro: str, link: str, concern_id: int | None = None) -> int:
+def _every_language(build) -> list[str]:
+    """``build()`` in each of the app's languages (staff have no language of their own: English and
+    Welsh alerts, as a Welsh public body writes), without repeats."""
+    out: list[str] = []
+    for code in current_app.config["LANGUAGES"]:
+        with force_locale(code):
+            text = build()
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None) -> int:
     """Queue alerts already claimed by this request, which sends them once it has committed (no
     second process can pick them up meanwhile; if this one dies, the claim runs out and the next
-    send or `flask concerns send-alerts` delivers them)."""
-    body = (f"{intro}\n\nOpen it on the DSL dashboard (you will be asked to sign in):\n{link}\n\n"
-            "This email deliberately contains no details.\n")
+    send or `flask concerns send-alerts` delivers them). ``subject`` and ``intro`` build the text
+    in the current language; the message carries every language."""
+    subjects = " / ".join(_every_language(subject))
+    body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
+        intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
+        _("This email deliberately contains no details."))) + "\n"))
     addresses = dsl_addresses(school_id)
     now = utcnow()
-    rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subject, body=body,
-                        next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
+    rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
+                        body=body, next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
     db.session.add_all(rows)
     db.session.flush()
     if has_app_context():
         g.setdefault("claimed_alerts", []).extend(r.id for r in rows)
     if not addresses:
-        log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subject)
+        log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subjects)
     return len(addresses)
 
 
 def queue_new_concern(concern: Concern) -> int:
-    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many.
+    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many."""
+    name = db.session.get(School, concern.school_id).name
 
-    Staff-facing English: alerts go to adults at work, and the subject line must mean the same to
-    every DSL who sees it on a lock screen.
-    """
-    school = db.session.get(School, concern.school_id)
-    urgent = " and marked urgent" if concern.urgent else ""
-    return _queue(concern.school_id, ("URGENT: " if concern.urgent else "") + f"New safeguarding concern at {school.name}",
-                  f"A new safeguarding concern has been recorded at {school.name}{urgent}.",
-                  concern_link(concern.id), concern.id)
+    def subject():
+        text = _("New safeguarding concern at %(school)s", school=name)
+        return _("URGENT: %(subject)s", subject=text) if concern.urgent else text
+
+    def intro():
+        if concern.urgent:
+            return _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
+        return _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+
+    return _queue(concern.school_id, subject, intro, concern_link(concern.id), concern.id)
 
 
 def queue_new_incident(incident: Incident) -> int:
-    school = db.session.get(School, incident.school_id)
-    return _queue(incident.school_id, f"New online safety incident at {school.name}",
-                  f"A new online safety incident has been recorded in the log at {school.name}.",
+    name = db.session.get(School, incident.school_id).name
+    return _queue(incident.school_id, lambda: _("New online safety incident at %(school)s", school=name),
+                  lambda: _("A new online safety incident has been recorded in the log at %(school)s.", school=name),
                   _link("concerns.incident_log"))
 
 

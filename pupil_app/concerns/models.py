@@ -125,6 +125,7 @@ class Concern(db.Model):
         # The inbox: one school's concerns, new first, newest first; and its counts by status.
         Index("ix_concerns_school_status_created", "school_id", "status", "created_at", "id"),
         Index("ix_concerns_school_created", "school_id", "created_at"),
+        Index("ix_concerns_class_status_created", "class_id", "status", "created_at", "id"),
         Index("ix_concerns_logged_by", "logged_by_id"),
         CheckConstraint(_in("source", SOURCES), name="source"),
         CheckConstraint(_in("status", STATUSES), name="status"),

@@ -229,14 +229,10 @@ def _save(pupil, token: str, draft, step: str) -> None:
 
 def _render_step(pupil, token: str, draft, step: str, error=None, status: int = 200, posted=None):
     answers = service.draft_answers(draft)
-    if posted is not None:
-        # What the pupil just sent stays on the screen, even when it could not be saved.
-        if step == "words":
-            answers.words = posted.get("words", "")
-        elif step == "send":
-            for name in answers.__dict__:
-                if name in posted:
-                    setattr(answers, name, posted.get(name) or None)
+    if posted is not None and step in ("words", "send") and "words" in posted:
+        # The words the pupil just sent stay on the screen, even when they could not be saved.
+        # (Picture choices come from the server's copy: a refused value is never shown back.)
+        answers.words = posted.get("words", "")
     adults = service.trusted_adults(pupil) if step in ("adult", "send") else []
     before = service.step_before(step)
     return render_template(
