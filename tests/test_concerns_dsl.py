@@ -90,6 +90,14 @@ def test_bad_input_on_the_staff_form_is_refused_with_a_message(app, login_as, sc
     assert count_concerns(app) == 0
 
 
+def test_a_teacher_can_log_a_concern_from_the_class_list(app, login_as, school):
+    teacher = client_for(app, login_as, school.teacher)
+    page = teacher.get(f"/staff/classes/{school.year4.id}").get_data(as_text=True)
+    assert f'href="/staff/concerns/new?pupil={school.ben.id}"' in page
+    form = teacher.get(f"/staff/concerns/new?pupil={school.ben.id}").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{school.ben.id}">|<option value="{school.ben.id}" selected', form)
+
+
 def test_a_pupil_of_another_school_cannot_be_chosen(app, login_as, school, make_pupil):
     stranger = make_pupil(first_name="Zed")
     r, _ = log_concern(client_for(app, login_as, school.teacher), stranger.id)

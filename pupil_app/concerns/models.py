@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        event, inspect)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .. import crypto
