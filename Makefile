@@ -62,6 +62,7 @@ test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browse
 
 bench: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/classroom.py
+	$(BIN)/python bench/concerns.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) node_modules instance

@@ -69,6 +69,26 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the CSRF token lives as long as the session; idle timeout ends it
     DEMO_DATA_ALLOWED = True
 
+    # Alerts to the school's DSLs when a concern arrives: no concern text, no child's name, a link.
+    # Sent over SMTP when MAIL_SERVER is set; otherwise each message is written as an .eml file to
+    # MAIL_OUTBOX_DIR, so nothing leaves the machine. Unsent alerts wait in the pending_mail table
+    # and are retried on the next send and by `flask concerns send-alerts` (run it from cron).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") != "0"  # STARTTLS on MAIL_PORT
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") == "1"  # implicit TLS (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Safe Online <no-reply@localhost>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
+    # Send after the response has gone, so a slow mail server never keeps a child waiting.
+    MAIL_SEND_AFTER_RESPONSE = True
+    # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Dates and times on staff pages and in exports.
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -83,6 +103,10 @@ class TestingConfig(Config):
     # Cheapest argon2 parameters in unit tests; the bench and production use the OWASP profile.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    # Never a real mail server in tests: the outbox folder (tests/conftest.py points it at a temporary
+    # folder), written during the request so a test sees the message at once.
+    MAIL_SERVER = None
+    MAIL_SEND_AFTER_RESPONSE = False
 
 
 class ProductionConfig(Config):

@@ -65,11 +65,15 @@ def demo_exists() -> bool:
 
 
 def load_demo(seed: int = 2026) -> bool:
-    """Create the demo trust, school, staff, classes, pupils and progress. False if already there."""
+    """Create the demo trust, school, staff, classes, pupils, progress and concerns.
+
+    False if everything was already there. A demo school made before concerns existed gets its
+    demo concerns added (once).
+    """
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise RuntimeError("Demo data is never loaded in production.")
     if demo_exists():
-        return False
+        return load_demo_concerns() > 0
     rng = random.Random(seed)
     trust = Trust(name=TRUST_NAME)
     school = School(trust=trust, name=SCHOOL_NAME)
@@ -122,6 +126,7 @@ def load_demo(seed: int = 2026) -> bool:
     db.session.flush()
     _pledges(school, random.Random(seed + 1), now)
     _pledges(other, random.Random(seed + 2), now)
+    load_demo_concerns()
     return True
 
 
@@ -265,3 +270,141 @@ def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
             if progress.best_score is None or score > progress.best_score:
                 progress.best_score, progress.best_total = score, len(module.questions)
             ability = min(0.99, ability + 0.08)
+
+
+# Concerns for the DSL dashboard: realistic, age-appropriate, in every status. None is about the
+# three demo pupils (they are new, so their home pages stay empty).
+DEMO_CONCERNS = (
+    # class, source, days ago, feeling, what, about, where, talk to, category, urgent, status, outcome, words
+    ("Year 4", "pupil", 9, "sad", "unkind", "me", "game", "anyone", "bullying", False, "in_progress", None,
+     "Some people in my class keep saying mean things about me in the game chat. "
+     "They said I cant play with them any more and everyone laughed."),
+    ("Year 6", "pupil", 1, "scared", "stranger", "me", "app", "dsl", "contact", True, "in_progress", None,
+     "someone on a video app keeps messaging me. he says hes 13 and wants to meet at the park on saturday. "
+     "he said dont tell anyone"),
+    ("Year 1", "pupil", 0, "scared", "upset", "me", "home", None, "content", True, "new", None, None),
+    ("Reception", "pupil", 0, "confused", "money", "me", "game", "teacher", "commerce", False, "new", None, None),
+    ("Year 4", "staff", 21, None, None, None, "school", None, "conduct", False, "closed", "resolved_in_school",
+     "In computing, a pupil showed a group a video on their tablet with a lot of swearing in it. They said an "
+     "older cousin sent it to them. I closed the tablet and said I would pass it on."),
+    ("Year 6", "staff", 4, None, None, None, "home", None, "commerce", False, "acknowledged", None,
+     "At break a pupil told me they had spent about £80 of their mum's money on packs in a football game and "
+     "were scared to tell her. They were upset and said they couldn't stop."),
+    ("Year 4", "pupil", 30, "worried", "secrets", "someone_else", "app", "anyone", "contact", True, "closed",
+     "social_care", "My friend said a girl online asked her to send a photo in her pyjamas and her address. "
+     "My friend said its ok but I dont think it is"),
+)
+DEMO_INCIDENT = ("ICT suite", "During a Year 6 research lesson an image search showed unsuitable pictures "
+                 "on three screens before the teacher closed them.",
+                 "Screens closed at once; pupils reassured. Search terms and site reported to IT Support, who "
+                 "added the site to the filter the same day. Letter to Year 6 parents about safe searching.")
+
+
+def load_demo_concerns() -> int:
+    """Add the demo concerns and incident that are missing (by their fixed keys). Returns how many."""
+    from . import crypto
+    from .concerns.models import AuditEvent, Concern, ConcernEntry, ConcernPupil, Incident
+
+    trust = db.session.scalar(select(Trust).where(Trust.name == TRUST_NAME))
+    school = db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME))
+    staff = {s.username: s for s in db.session.scalars(select(StaffUser).where(StaffUser.school_id == school.id))}
+    dsl, classes = staff["dsl.demo"], {c.name: c for c in school.classes}
+    # The first few ordinary pupils of each class (never the demo pupils), the same every time.
+    ordinary = {name: [p for p in c.pupils if p.username not in DEMO_PUPILS] for name, c in classes.items()}
+    used: dict[str, int] = {}
+    now = utcnow()
+    added = 0
+
+    def view(concern, who, when, action="concern.viewed", detail=None):
+        db.session.add(AuditEvent(school_id=school.id, actor_kind="staff", actor_id=who.id, actor_name=who.display_name,
+                                  action=action, target="concern", target_id=concern.id, detail=detail, created_at=when))
+
+    def entry(concern, kind, text, when, reason=None, who=None):
+        db.session.add(ConcernEntry(concern_id=concern.id, kind=kind, text_enc=crypto.encrypt(text),
+                                    reason_enc=crypto.encrypt(reason) if reason else None,
+                                    author_id=(who or dsl).id, created_at=when))
+
+    for n, (cname, source, days, feeling, what, about, where, talk, category, urgent, status, outcome,
+            words) in enumerate(DEMO_CONCERNS, 1):
+        index = used.get(cname, 0)
+        used[cname] = index + 1
+        pupil = ordinary[cname][index * 3]
+        key = f"demo-concern-{n:04d}"
+        if db.session.scalar(select(Concern.id).where(Concern.idempotency_key == key)) is not None:
+            continue
+        created = now - timedelta(days=days, hours=2 + n)
+        teacher = next((s for s in staff.values() if classes[cname] in s.classes and not s.has_role(Role.DSL)), dsl)
+        concern = Concern(
+            school_id=school.id, pupil_id=pupil.id, class_id=pupil.class_id, source=source,
+            logged_by_id=teacher.id if source == "staff" else None, idempotency_key=key, created_at=created,
+            occurred_at=created - timedelta(hours=1) if source == "staff" else None, feeling=feeling, what=what,
+            about=about, location=where, talk_to=("staff" if talk in ("dsl", "teacher") else talk),
+            talk_to_staff_id={"dsl": dsl.id, "teacher": teacher.id}.get(talk),
+            words_enc=crypto.encrypt(words) if words else None, category=category, urgent=urgent, status=status,
+            outcome=outcome, assigned_to_id=dsl.id if status != "new" else None,
+            read_at=created + timedelta(minutes=40) if status != "new" else None,
+            closed_at=created + timedelta(days=6) if status == "closed" else None, updated_at=created)
+        db.session.add(concern)
+        db.session.flush()
+        db.session.add(AuditEvent(
+            school_id=school.id, actor_kind="pupil" if source == "pupil" else "staff",
+            actor_id=pupil.id if source == "pupil" else teacher.id,
+            actor_name=pupil.full_name if source == "pupil" else teacher.display_name,
+            action="concern.sent" if source == "pupil" else "concern.logged", target="concern", target_id=concern.id,
+            created_at=created))
+        added += 1
+        if status == "new":
+            continue
+        seen = created + timedelta(minutes=40)
+        view(concern, dsl, seen)
+        entry(concern, "change", "Status: New → Acknowledged; Assigned to " + dsl.display_name, seen)
+        if n == 1:
+            other = ordinary[cname][1]
+            db.session.add(ConcernPupil(concern_id=concern.id, pupil_id=other.id, added_by_id=dsl.id, created_at=seen))
+            entry(concern, "conversation", f"Spoke with {pupil.first_name} in the library. {pupil.first_name} "
+                  "showed me the messages on a tablet with a parent's help: several pupils in a game group chat.",
+                  seen + timedelta(hours=3))
+            entry(concern, "decision", "Speak to the pupils involved and their parents; class teacher to run "
+                  "the kind-online lesson with Year 4 this week.", seen + timedelta(hours=4),
+                  reason="Repeated unkind messages from a group: cyber-bullying under section 6 of the policy.")
+            concern.parents_informed_on = (seen + timedelta(days=1)).date()
+            entry(concern, "change", "Parents or carers informed: " + concern.parents_informed_on.strftime("%d/%m/%Y"),
+                  seen + timedelta(days=1))
+        elif n == 2:
+            entry(concern, "action", "Spoke with the pupil at once. Screenshots of the messages kept; the account "
+                  "blocked and reported in the app with a parent.", seen + timedelta(minutes=30))
+            entry(concern, "decision", "Refer to children's social care and inform the police.",
+                  seen + timedelta(hours=1), reason="An unknown adult arranging to meet a child and asking for "
+                  "secrecy: possible grooming.")
+            concern.social_care_on = concern.police_on = concern.parents_informed_on = seen.date()
+            entry(concern, "change", "Parents or carers informed; referral to children's social care; police "
+                  "informed: " + seen.strftime("%d/%m/%Y"), seen + timedelta(hours=2))
+        elif n == 5:
+            entry(concern, "action", "Spoke to the pupil and to their parents at home time; the video was deleted "
+                  "from the tablet.", seen + timedelta(days=1), who=dsl)
+            entry(concern, "change", "Status: Acknowledged → Closed; Outcome: Resolved in school",
+                  seen + timedelta(days=6), reason="Parents supportive; no further sharing seen.")
+        elif n == 7:
+            entry(concern, "action", "Spoke with both girls separately; the other pupil's parents called.",
+                  seen + timedelta(hours=2))
+            entry(concern, "change", "Status: Acknowledged → Closed; Outcome: Referred to children's social care",
+                  seen + timedelta(days=6), reason="Referral accepted by children's social care; school to "
+                  "support both pupils.")
+            concern.social_care_on = concern.parents_informed_on = (seen + timedelta(days=1)).date()
+        view(concern, dsl, seen + timedelta(days=1, hours=1))
+
+    if db.session.scalar(select(Incident.id).where(Incident.idempotency_key == "demo-incident-0001")) is None:
+        where, description, action = DEMO_INCIDENT
+        teacher = staff["teacher.early"]
+        when = now - timedelta(days=12)
+        incident = Incident(school_id=school.id, idempotency_key="demo-incident-0001", occurred_on=when.date(),
+                            location_enc=crypto.encrypt(where), description_enc=crypto.encrypt(description),
+                            action_enc=crypto.encrypt(action), recorded_by_id=teacher.id, created_at=when)
+        db.session.add(incident)
+        db.session.flush()
+        db.session.add(AuditEvent(school_id=school.id, actor_kind="staff", actor_id=teacher.id,
+                                  actor_name=teacher.display_name, action="incident.recorded", target="incident",
+                                  target_id=incident.id, created_at=when))
+        added += 1
+    db.session.flush()
+    return added

@@ -29,7 +29,7 @@ _counter = itertools.count(1)
 def app(tmp_path_factory):
     # A file, not ":memory:": the browser tests' server thread needs its own connection.
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MAIL_OUTBOX_DIR=tmp_path_factory.mktemp("outbox"))
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -1,7 +1,7 @@
 """coverage and administration: trust admin role, pupil imports, set-password links, rollovers
 
 Revision ID: 0004_coverage_admin
-Revises: 0002_pledges
+Revises: 0003_concerns
 
 The dashboards read quiz_attempts through indexes 0001 already has ((pupil_id, module_id) and
 (school_id, finished_at)) and module_progress through a new covering index of each pupil's best
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0004_coverage_admin"
-down_revision = "0002_pledges"
+down_revision = "0003_concerns"
 branch_labels = None
 depends_on = None
 

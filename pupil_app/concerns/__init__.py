@@ -1,0 +1,1 @@
+"""Tell an adult and the DSL dashboard: concerns, chronology, incident log, audit trail, alerts."""

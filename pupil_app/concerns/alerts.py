@@ -1,0 +1,284 @@
+"""Alert emails to a school's DSLs: "there is a new concern", a link, and nothing else.
+
+No concern text and no child's name ever goes into an email (mail is copied, forwarded and kept on
+phones). Each alert is first written to the ``pending_mail`` table in the same transaction as the
+concern, then sent once the transaction has committed; a failed send stays pending and is retried
+with back-off on every later send and by ``flask concerns send-alerts``. The concern is on the
+dashboard whatever happens to the mail.
+
+Transport: SMTP when ``MAIL_SERVER`` is set, else an ``.eml`` file per message in
+``MAIL_OUTBOX_DIR`` (development and tests: nothing leaves the machine).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import uuid
+from datetime import timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, g, has_app_context, has_request_context, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..schools.models import Role, School, StaffRole, StaffUser
+from ..timeutil import utcnow
+from .models import Concern, Incident, PendingMail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 30  # about a day of back-off; then the alert is shown as failed on the dashboard
+CLAIM_FOR = timedelta(minutes=5)
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link into the DSL dashboard (which asks the reader to sign in)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["APP_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def concern_link(concern_id: int) -> str:
+    return _link("concerns.detail", concern_id=concern_id)
+
+
+def dsl_addresses(school_id: int) -> list[str]:
+    rows = db.session.scalars(
+        select(StaffUser.email).join(StaffRole, StaffRole.staff_id == StaffUser.id)
+        .where(StaffUser.school_id == school_id, StaffUser.active.is_(True), StaffRole.role == Role.DSL.value,
+               StaffUser.email.is_not(None))
+        .order_by(StaffUser.id))
+    seen: list[str] = []
+    for email in rows:
+        if email and email.strip() and email.strip() not in seen:
+            seen.append(email.strip())
+    return seen
+
+
+def _every_language(build) -> list[str]:
+    """``build()`` in each of the app's languages (staff have no language of their own: English and
+    Welsh alerts, as a Welsh public body writes), without repeats."""
+    out: list[str] = []
+    for code in current_app.config["LANGUAGES"]:
+        with force_locale(code):
+            text = build()
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None) -> int:
+    """Queue alerts already claimed by this request, which sends them once it has committed (no
+    second process can pick them up meanwhile; if this one dies, the claim runs out and the next
+    send or `flask concerns send-alerts` delivers them). ``subject`` and ``intro`` build the text
+    in the current language; the message carries every language."""
+    subjects = " / ".join(_every_language(subject))
+    body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
+        intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
+        _("This email deliberately contains no details."))) + "\n"))
+    addresses = dsl_addresses(school_id)
+    now = utcnow()
+    rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
+                        body=body, next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
+    db.session.add_all(rows)
+    db.session.flush()
+    if has_app_context():
+        g.setdefault("claimed_alerts", []).extend(r.id for r in rows)
+    if not addresses:
+        log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subjects)
+    return len(addresses)
+
+
+def queue_new_concern(concern: Concern) -> int:
+    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many."""
+    name = db.session.get(School, concern.school_id).name
+
+    def subject():
+        text = _("New safeguarding concern at %(school)s", school=name)
+        return _("URGENT: %(subject)s", subject=text) if concern.urgent else text
+
+    def intro():
+        if concern.urgent:
+            return _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
+        return _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+
+    return _queue(concern.school_id, subject, intro, concern_link(concern.id), concern.id)
+
+
+def queue_new_incident(incident: Incident) -> int:
+    name = db.session.get(School, incident.school_id).name
+    return _queue(incident.school_id, lambda: _("New online safety incident at %(school)s", school=name),
+                  lambda: _("A new online safety incident has been recorded in the log at %(school)s.", school=name),
+                  _link("concerns.incident_log"))
+
+
+def _message(row: PendingMail) -> EmailMessage:
+    cfg = current_app.config
+    msg = EmailMessage()
+    msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    msg["To"] = row.to_addr
+    msg["Subject"] = row.subject
+    msg["Date"] = format_datetime(row.created_at.replace(tzinfo=timezone.utc))
+    msg["Message-ID"] = make_msgid(domain="pupil-app.local")
+    msg.set_content(row.body)
+    return msg
+
+
+def _send_smtp(messages: list[EmailMessage]) -> list[Exception | None]:
+    cfg = current_app.config
+    results: list[Exception | None] = []
+    try:
+        if cfg["MAIL_USE_SSL"]:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"],
+                                                  context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+        with smtp:
+            if cfg["MAIL_USE_TLS"] and not cfg["MAIL_USE_SSL"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if cfg["MAIL_USERNAME"]:
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+            for msg in messages:
+                try:
+                    smtp.send_message(msg)
+                    results.append(None)
+                except (smtplib.SMTPException, OSError) as exc:
+                    results.append(exc)
+    except (smtplib.SMTPException, OSError) as exc:  # could not connect, TLS or login failed
+        results.extend([exc] * (len(messages) - len(results)))
+    return results
+
+
+def _send_outbox(messages: list[EmailMessage]) -> list[Exception | None]:
+    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    results: list[Exception | None] = []
+    for msg in messages:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+            tmp = folder / (name + ".tmp")
+            tmp.write_bytes(bytes(msg))
+            os.replace(tmp, folder / name)  # a reader never sees half a message
+            results.append(None)
+        except OSError as exc:
+            results.append(exc)
+    return results
+
+
+def transport():
+    """The function that sends a batch of messages (tests replace it to simulate a failing server)."""
+    return _send_smtp if current_app.config.get("MAIL_SERVER") else _send_outbox
+
+
+def _deliver(rows: list[PendingMail]) -> tuple[int, int]:
+    """Send claimed rows; record each as sent, or as failed with its next retry. Commits."""
+    if not rows:
+        return 0, 0
+    results = transport()([_message(r) for r in rows])
+    sent = failed = 0
+    done = utcnow()
+    for row, error in zip(rows, results):
+        row.attempts += 1
+        row.claimed_until = None
+        if error is None:
+            row.sent_at, row.last_error, row.next_attempt_at = done, None, None
+            sent += 1
+        else:
+            failed += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:300]
+            # Back off: 1, 2, 4 ... minutes, at most an hour apart; give up after MAX_ATTEMPTS.
+            row.next_attempt_at = (done + timedelta(minutes=min(60, 2 ** (row.attempts - 1)))
+                                   if row.attempts < MAX_ATTEMPTS else None)
+            log.warning("Alert %s to %s failed (attempt %s): %s", row.id, row.to_addr, row.attempts, row.last_error)
+    db.session.commit()
+    return sent, failed
+
+
+def send_claimed(ids: list[int]) -> tuple[int, int]:
+    """Send the alerts this request queued (and so claimed)."""
+    if not ids:
+        return 0, 0
+    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(ids), PendingMail.sent_at.is_(None))
+                                   .order_by(PendingMail.id)))
+    return _deliver(rows)
+
+
+def send_due(limit: int = 100) -> tuple[int, int]:
+    """Send every alert that is due: failed ones whose retry time has come, and any whose claim ran out.
+
+    Rows are claimed first with a conditional UPDATE, so two processes never send the same alert.
+    Only reads when nothing is due (the usual case). Commits its own work. Returns (sent, failed).
+    """
+    now = utcnow()
+    due_ids = list(db.session.scalars(
+        select(PendingMail.id).where(PendingMail.sent_at.is_(None), PendingMail.next_attempt_at.is_not(None),
+                                     PendingMail.next_attempt_at <= now,
+                                     or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
+        .order_by(PendingMail.id).limit(limit)))
+    if not due_ids:
+        db.session.rollback()
+        return 0, 0
+    claimed: list[int] = []
+    for ident in due_ids:
+        result = db.session.execute(
+            update(PendingMail).where(PendingMail.id == ident, PendingMail.sent_at.is_(None),
+                                      or_(PendingMail.claimed_until.is_(None), PendingMail.claimed_until < now))
+            .values(claimed_until=now + CLAIM_FOR).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(ident)
+    db.session.commit()
+    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(claimed)).order_by(PendingMail.id)))
+    return _deliver(rows)
+
+
+def _send_safely(claimed: list[int]) -> None:
+    """This request's alerts, then any others that are due; never raises (the concern is saved
+    whatever happens here, and unsent alerts stay pending)."""
+    try:
+        send_claimed(claimed)
+        send_due()
+    except Exception:  # noqa: BLE001 - a mail problem must never turn into an error for a child
+        db.session.rollback()
+        log.exception("Sending alerts failed; they stay pending and will be retried.")
+
+
+def after_commit() -> None:
+    """Send the alerts this request queued, once it has committed: after the response when the app
+    runs under a server (a slow mail server never keeps a child waiting), at once in tests."""
+    claimed = g.pop("claimed_alerts", []) if has_app_context() else []
+    app = current_app._get_current_object()
+    if not app.config["MAIL_SEND_AFTER_RESPONSE"] or not has_request_context():
+        _send_safely(claimed)
+        return
+    from flask import after_this_request
+
+    @after_this_request
+    def _later(response):
+        def run():
+            with app.app_context():
+                _send_safely(claimed)
+                db.session.remove()
+        response.call_on_close(run)
+        return response
+
+
+def problems(school_id: int) -> dict:
+    """What the DSL dashboard says about alerts that have not gone out."""
+    now = utcnow()
+    rows = list(db.session.execute(
+        select(PendingMail.attempts, PendingMail.last_error, PendingMail.next_attempt_at)
+        .where(PendingMail.school_id == school_id, PendingMail.sent_at.is_(None), PendingMail.attempts > 0)))
+    return {
+        "waiting": sum(1 for r in rows if r.next_attempt_at is not None),
+        "given_up": sum(1 for r in rows if r.next_attempt_at is None),
+        "last_error": rows[-1].last_error if rows else None,
+        "checked_at": now,
+    }
