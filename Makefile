@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser translations extract-translations migrate-check bench bench-dashboards clean
+.PHONY: run test install install-dev browser translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -49,7 +49,7 @@ translations: $(STAMPS)/install
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
 	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
-	$(BIN)/pybabel -q update -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
 run: $(STAMPS)/install translations
 	$(BIN)/flask content check
