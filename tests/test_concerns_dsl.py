@@ -135,7 +135,8 @@ def test_another_schools_concern_is_a_404_and_the_attempt_is_audited(app, login_
                       data={"csrf_token": token, "e-kind": "note", "e-text": "x"}).status_code == 404
     assert other.get("/staff/concerns/987654").status_code == 404
     with app.app_context():
-        refused = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "concern.refused")))
+        refused = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "concern.refused")
+                                          .order_by(AuditEvent.id)))
         assert [(e.actor_id, e.target_id) for e in refused] == [(elsewhere.id, concern_id)] * 3 + [
             (elsewhere.id, 987654)]
         assert db.session.scalars(select(ConcernEntry)).all() == []
@@ -221,7 +222,7 @@ def test_every_view_export_and_change_writes_an_audit_row(app, login_as, school)
     viewers = page[page.index("Who viewed this concern"):]
     with app.app_context():
         names = [e.actor_name for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "concern.viewed")).all()]
+            AuditEvent.action == "concern.viewed").order_by(AuditEvent.id)).all()]
     assert names[0] in viewers and names[-1] in viewers
     assert "Amy Pupil" in page[page.index("Full audit trail"):]  # the pupil's own sending, first in the trail
 
