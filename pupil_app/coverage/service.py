@@ -713,6 +713,14 @@ def previous_term(term: Term) -> Term:
     return term_for(term.start - timedelta(days=1))
 
 
+def last_terms(n: int) -> list[Term]:
+    """The current term and the ``n - 1`` before it, newest first (no query)."""
+    out = [term_for(utcnow().date())]
+    while len(out) < n:
+        out.append(previous_term(out[-1]))
+    return out
+
+
 def recent_terms(school: School, limit: int = 9) -> list[Term]:
     """The current term and earlier ones back to the school's first quiz (at most ``limit``)."""
     first = db.session.scalar(select(func.min(QuizAttempt.finished_at)).where(QuizAttempt.school_id == school.id))
@@ -840,6 +848,45 @@ def term_report(school: School, term: Term) -> TermReport:
     ordered = [years[y] for y in sorted(years) if years[y].pupils]
     return TermReport(school, term, ordered, sum(y.quizzes for y in ordered), sum(y.pupils for y in ordered),
                       sum(y.active for y in ordered), dict(category_modules))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pledge completion (the signed counts come from the pledge feature; see pledge.service.signed_by_year)
+
+@dataclass(frozen=True)
+class PledgeShare:
+    """Pupils of a group who have signed their band's current pledge."""
+
+    key: Any
+    label: str
+    pupils: int
+    signed: int
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.signed, self.pupils)
+
+    def hidden(self, hide_small: bool) -> bool:
+        return hide_small and 0 < self.pupils < MIN_GROUP
+
+
+def pledge_by_year(school: School, signed: dict[tuple[int, int], int]) -> list[PledgeShare]:
+    """Each year group of the school (pupils on roll in active classes now) with how many have signed: one query."""
+    pupils = _pupils_by_group([SchoolClass.year_group], [Pupil.school_id == school.id])
+    return [PledgeShare(y, year_name(y), n, signed.get((school.id, y), 0)) for (y,), n in sorted(pupils.items())]
+
+
+def pledge_shares(years: list[HeatRow], school_id: int, signed: dict[tuple[int, int], int]) -> list[PledgeShare]:
+    """The year rows of a school overview with how many have signed (no query)."""
+    return [PledgeShare(r.key, r.label, r.pupils, signed.get((school_id, r.key), 0)) for r in years]
+
+
+def pledge_by_school(rows: list[HeatRow], signed: dict[tuple[int, int], int]) -> list[PledgeShare]:
+    """Each school of a trust overview with how many of its pupils have signed (no query)."""
+    totals: Counter = Counter()
+    for (school_id, _year), n in signed.items():
+        totals[school_id] += n
+    return [PledgeShare(r.key, r.label, r.pupils, totals.get(r.key, 0)) for r in rows]
 
 
 STATUS_LABELS = {

@@ -10,11 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import role_required, staff_required
+from ..concerns import stats as concern_stats
+from ..concerns.labels import CATEGORIES as CONCERN_CATEGORIES
 from ..content import CATEGORIES
 from ..csv_export import csv_response
 from ..schools.models import Role
 from ..schools.service import (load_class_or_404, load_pupil_or_404, load_school_for_overview_or_404,
                                trust_schools)
+from ..pledge import service as pledge_service
 from ..timeutil import utcnow
 from . import charts, service
 
@@ -219,9 +222,14 @@ def school(school_id: int):
     # Class grids open for staff of the school; trust staff from elsewhere see class figures only.
     class_links = {} if hide else {
         row.key: url_for("coverage.class_grid", class_id=row.key) for row in overview.classes}
+    pledge = service.pledge_shares(overview.years, school.id, pledge_service.signed_by_year([school.id]))
+    terms = service.last_terms(3)
     return render_template("coverage/school.html", school=school, overview=overview, heat=heat, hide_small=hide,
                            columns=_columns(), class_links=class_links, min_group=service.MIN_GROUP,
-                           pass_percent=service.PASS_PERCENT)
+                           pass_percent=service.PASS_PERCENT, pledge=pledge, concern_terms=terms,
+                           term_names={t.id: _term_name(t) for t in terms},
+                           concerns=concern_stats.counts_by_category_and_term(school.id, terms),
+                           concern_categories=CONCERN_CATEGORIES)
 
 
 @bp.get("/schools/<int:school_id>/overview.csv")
@@ -251,9 +259,11 @@ def trust():
                                    label_width=220)
     year_heat = service.heat_map(overview.years, _columns(), hide_small=True, cell_title=_title_for)
     school_links = {row.key: url_for("coverage.school", school_id=row.key) for row in overview.schools}
+    pledge = service.pledge_by_school(overview.schools, pledge_service.signed_by_year([s.id for s in schools]))
     return render_template("coverage/trust.html", overview=overview, school_heat=school_heat, year_heat=year_heat,
                            trust=current_user.school.trust, columns=_columns(), school_links=school_links,
-                           hide_small=True, min_group=service.MIN_GROUP, pass_percent=service.PASS_PERCENT)
+                           hide_small=True, min_group=service.MIN_GROUP, pass_percent=service.PASS_PERCENT,
+                           pledge=pledge)
 
 
 @bp.get("/trust.csv")
@@ -297,8 +307,13 @@ def report(school_id: int):
     heat_rows = [service.HeatRow(y.year_group, y.label, y.pupils, y.cells, service.total_of(y.cells, y.pupils))
                  for y in report.years]
     heat = service.heat_map(heat_rows, _columns(), hide_small=hide, cell_title=_title_for)
+    concern_terms = [term, service.previous_term(term)]
+    term_names = {t.id: _term_name(t) for t in terms + concern_terms}
     return render_template("coverage/report.html", school=school, report=report, term=term, terms=terms,
-                           term_names={t.id: _term_name(t) for t in terms}, term_last=term.end - timedelta(days=1),
+                           term_names=term_names, term_last=term.end - timedelta(days=1),
+                           pledge=service.pledge_by_year(school, pledge_service.signed_by_year([school.id])),
+                           concern_terms=concern_terms, concern_categories=CONCERN_CATEGORIES,
+                           concerns=concern_stats.counts_by_category_and_term(school.id, concern_terms),
                            heat=heat, heat_rows=heat_rows, columns=_columns(), percent=service.percent,
                            hide_small=hide, min_group=service.MIN_GROUP, pass_percent=service.PASS_PERCENT,
                            today=utcnow().date())

@@ -22,14 +22,14 @@ from typing import Any, Callable, Iterable, Mapping
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
 from ..content import Content, Pledge, check_pledge_wording
 from ..extensions import db
 from ..learning.models import ModuleProgress
-from ..schools.models import Pupil, SchoolClass, StaffUser
+from ..schools.models import Pupil, SchoolClass, StaffUser, band_for_year
 from ..timeutil import utcnow
 from .models import ParentAcknowledgement, ParentLink, PledgeSettings, PledgeSignature, PledgeVersion
 
@@ -615,3 +615,118 @@ def class_counts(classes: list[SchoolClass]) -> dict[int, dict[str, int]]:
 def signature_count(school_id: int, version_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(PledgeSignature).where(
         PledgeSignature.school_id == school_id, PledgeSignature.version_id == version_id)) or 0
+
+
+# ---------------------------------------------------------------- coverage pages and overviews
+
+def _current_major_sql():
+    """The current major version of the signature's pledge at the pupil's school (a correlated subquery)."""
+    return (select(func.max(PledgeVersion.major))
+            .where(PledgeVersion.school_id == Pupil.school_id, PledgeVersion.pledge == PledgeSignature.pledge)
+            .scalar_subquery())
+
+
+def standings_by_id(pupil_ids: list[int]) -> dict[int, Standing]:
+    """Each pupil's pledge standing (as on the staff pledge page) in one query, whatever the number of pupils.
+
+    Pupils without any signature are missing: their standing is "not yet". Each signature row carries
+    the current major version of its own pledge: the only one that matters, since a signature of
+    another pledge never counts.
+    """
+    if not pupil_ids:
+        return {}
+    rows = list(db.session.execute(
+        select(PledgeSignature, Pupil.school_id, SchoolClass.year_group, _current_major_sql(),
+               PledgeSettings.resign_from)
+        .join(Pupil, Pupil.id == PledgeSignature.pupil_id)
+        .outerjoin(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .outerjoin(PledgeSettings, PledgeSettings.school_id == Pupil.school_id)
+        .where(PledgeSignature.pupil_id.in_(pupil_ids))
+        .order_by(PledgeSignature.signed_at.desc(), PledgeSignature.id.desc())))
+    by_pupil: dict[int, list[PledgeSignature]] = {}
+    about: dict[int, tuple[int, int | None, date | None]] = {}
+    majors: dict[tuple[int, str], int] = {}
+    for sig, school_id, year_group, major, resign in rows:
+        by_pupil.setdefault(sig.pupil_id, []).append(sig)
+        about[sig.pupil_id] = (school_id, year_group, resign)
+        if major is not None:
+            majors[(sig.pupil_id, sig.pledge)] = major
+    out = {}
+    for pupil_id, sigs in by_pupil.items():
+        school_id, year_group, resign = about[pupil_id]
+        band = band_for_year(year_group) if year_group is not None else None
+        key = pledge_key(band)
+        # standing_from reads only the pupil's school and band: a stand-in saves loading each pupil.
+        out[pupil_id] = standing_from(_PupilFacts(school_id, band), sigs, key,  # type: ignore[arg-type]
+                                      majors.get((pupil_id, key)), _active_cutoff(resign))
+    return out
+
+
+@dataclass(frozen=True)
+class _PupilFacts:
+    school_id: int
+    band: str | None
+
+
+def parent_states_by_id(pupil_ids: list[int], today: date | None = None) -> dict[int, tuple[str, datetime]]:
+    """Each pupil's latest parent acknowledgement this school year ("acknowledged", when), else a live
+    letter ("sent", when): one query."""
+    if not pupil_ids:
+        return {}
+    today = today or utcnow().date()
+    acks = (select(ParentAcknowledgement.pupil_id, literal("acknowledged").label("kind"),
+                   ParentAcknowledgement.acknowledged_at.label("at"))
+            .where(ParentAcknowledgement.pupil_id.in_(pupil_ids),
+                   ParentAcknowledgement.acknowledged_at >= start_of_school_year(today)))
+    links = (select(ParentLink.pupil_id, literal("sent").label("kind"), ParentLink.created_at.label("at"))
+             .where(ParentLink.pupil_id.in_(pupil_ids), ParentLink.revoked_at.is_(None),
+                    ParentLink.expires_at >= utcnow()))
+    out: dict[int, tuple[str, datetime]] = {}
+    for pupil_id, kind, at in db.session.execute(union_all(acks, links)):
+        current = out.get(pupil_id)
+        if kind == "acknowledged":
+            # An acknowledgement outranks a letter; the latest acknowledgement wins.
+            if current is None or current[0] == "sent" or at > current[1]:
+                out[pupil_id] = (kind, at)
+        elif current is None:
+            out[pupil_id] = (kind, at)
+    return out
+
+
+def history(pupil: Pupil) -> tuple[Standing, list[PledgeSignature], list[ParentAcknowledgement]]:
+    """A pupil's standing now, every signature (newest first) and every parent acknowledgement: four queries."""
+    signatures = _signatures([pupil.id])[pupil.id]
+    key = pledge_key(pupil.band)
+    version = latest_version(pupil.school_id, key) if key else None
+    st = standing_from(pupil, signatures, key, version.major if version else None,
+                       _active_cutoff(resign_from(pupil.school_id)))
+    acks = list(db.session.scalars(select(ParentAcknowledgement).where(ParentAcknowledgement.pupil_id == pupil.id)
+                                   .order_by(ParentAcknowledgement.acknowledged_at.desc())))
+    return st, signatures, acks
+
+
+def signed_by_year(school_ids: list[int]) -> dict[tuple[int, int], int]:
+    """{(school_id, year_group): pupils on roll in active classes who have signed their band's current
+    version}: one query, whatever the number of pupils or schools."""
+    if not school_ids:
+        return {}
+    today = utcnow().date()
+    rows = db.session.execute(
+        select(Pupil.school_id, SchoolClass.year_group, PledgeSignature.band, PledgeSignature.pledge,
+               func.count(func.distinct(PledgeSignature.pupil_id)))
+        .select_from(PledgeSignature)
+        .join(Pupil, Pupil.id == PledgeSignature.pupil_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .outerjoin(PledgeSettings, PledgeSettings.school_id == Pupil.school_id)
+        .where(Pupil.school_id.in_(school_ids), Pupil.active.is_(True), SchoolClass.active.is_(True),
+               PledgeSignature.school_id == Pupil.school_id, PledgeSignature.major == _current_major_sql(),
+               # Signatures made before the school's "sign again from" date (once it has come) do not count.
+               or_(PledgeSettings.resign_from.is_(None), PledgeSettings.resign_from > today,
+                   PledgeSignature.signed_at >= PledgeSettings.resign_from))
+        .group_by(Pupil.school_id, SchoolClass.year_group, PledgeSignature.band, PledgeSignature.pledge))
+    out: dict[tuple[int, int], int] = {}
+    for school_id, year_group, band, key, n in rows:
+        wanted = band_for_year(year_group)
+        if band == wanted and key == pledge_key(wanted):
+            out[(school_id, year_group)] = out.get((school_id, year_group), 0) + n
+    return out

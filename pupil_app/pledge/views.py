@@ -22,6 +22,7 @@ from ..ratelimit import rate_limited
 from ..schools.models import Pupil, Role
 from ..schools.service import load_class_or_404, load_pupil_or_404, visible_classes
 from ..timeutil import utcnow
+from . import coverage as _coverage  # noqa: F401  (the pledge columns and history on the coverage pages)
 from . import service
 from .forms import ParentForm, PromiseForm, PublishForm, ResignForm, SignForm
 
