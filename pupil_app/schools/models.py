@@ -161,6 +161,15 @@ class Pupil(Account, db.Model):
         return self.first_name
 
     @property
+    def class_name(self) -> str | None:
+        """The class's name today: records copy it, so they keep the name of their day."""
+        return self.school_class.name if self.school_class else None
+
+    @property
+    def year_group(self) -> int | None:
+        return self.school_class.year_group if self.school_class else None
+
+    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
