@@ -1,4 +1,5 @@
-"""The school year: records keep the class and year group of their day; rollovers can be undone
+"""The school year: records keep the class and year group of their day; rollovers can be undone;
+pupils keep their legal name and date of birth from the MIS
 
 Revision ID: 0012_school_year
 Revises: 0004_coverage_admin
@@ -28,6 +29,10 @@ def _backfill(table: str, when: str, columns: dict[str, tuple[str, str]]) -> Non
 
 
 def upgrade():
+    with op.batch_alter_table("pupils") as batch:
+        batch.add_column(sa.Column("legal_first_name", sa.String(length=60), nullable=True))
+        batch.add_column(sa.Column("legal_last_name", sa.String(length=60), nullable=True))
+        batch.add_column(sa.Column("date_of_birth", sa.Date(), nullable=True))
     with op.batch_alter_table("concerns") as batch:
         batch.add_column(sa.Column("class_name", sa.String(length=60), nullable=True))
         batch.add_column(sa.Column("year_group", sa.Integer(), nullable=True))
@@ -87,7 +92,8 @@ def downgrade():
         batch.drop_column("undone_by_id")
         batch.drop_column("undone_at")
     for table, columns in (("quiz_attempts", ["year_group"]), ("pledge_signatures", ["year_group"]),
-                           ("concerns", ["year_group", "class_name"])):
+                           ("concerns", ["year_group", "class_name"]),
+                           ("pupils", ["date_of_birth", "legal_last_name", "legal_first_name"])):
         with op.batch_alter_table(table) as batch:
             for column in columns:
                 batch.drop_column(column)

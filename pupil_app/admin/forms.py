@@ -69,6 +69,7 @@ class PupilForm(FlaskForm):
     upn = StringField(_l("UPN (optional)"), validators=[
         Optional(), Length(max=13, message=_l("A UPN has 13 characters."))])
     language = SelectField(_l("Language of the pages"), validators=[Optional()])
+    namesake_ok = BooleanField(_l("A different child with the same name"))
 
     def __init__(self, *args, class_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
