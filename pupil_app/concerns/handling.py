@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort
 from flask_babel import gettext as _, lazy_gettext as _l
