@@ -21,7 +21,7 @@ def concern(app, login_as, make_class, make_pupil, make_staff):
     year4 = make_class(4, name="Year 4")
     pupil = make_pupil(year4, first_name="Amy")
     tell(login_as(pupil, test_client=app.test_client()), words="someone keeps messaging me")
-    dsl = login_as(make_staff(Role.DSL, school=year4), test_client=app.test_client())
+    dsl = login_as(make_staff(Role.DSL, classes=(year4,)), test_client=app.test_client())
     cid = int(re.search(r"/staff/concerns/(\d+)", text(dsl.get("/staff/concerns"))).group(1))
     return dsl, cid
 

@@ -41,7 +41,7 @@ def test_a_printed_concern_names_the_child_the_concern_and_the_page_on_every_pag
                                                                                   make_staff):
     year5 = make_class(5, name="Year 5")
     child = make_pupil(year5, first_name="Ffion")
-    dsl = make_staff(Role.DSL, school=year5)
+    dsl = make_staff(Role.DSL, classes=(year5,))
     with app.app_context():
         pupil = db.session.get(Pupil, child.id)
         concern, _new = telling.submit(pupil, telling.new_key(), telling.Answers(feeling="scared", words="A " * 300))
