@@ -10,7 +10,8 @@ from pupil_app.schools.models import Role
 # Sample values for URL parameters, so every route can be requested.
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
           "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
-          "batch_id": 1, "step": "feel", "concern_id": 1}
+          "batch_id": 1, "step": "feel", "concern_id": 1, "report_id": 1, "alert_id": 1, "upload_id": 1,
+          "token_id": 1, "review_id": 1, "action_id": 1}
 
 
 def routes(app):
@@ -33,6 +34,8 @@ def test_only_expected_routes_are_public(app):
         # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the
         # room, and a message whose session ended mid-way is kept (never shown back) until they sign in.
         "concerns.start", "concerns.calm", "concerns.step",
+        # A monitoring system posts alerts with its school's revocable token (checked in the view).
+        "filtering.api_alerts",
     ])
 
 
@@ -46,6 +49,8 @@ def people(make_class, make_pupil, make_staff):
         "dsl": make_staff(Role.DSL, classes=(school_class,)),
         "admin": make_staff(Role.ADMIN, classes=(school_class,)),
         "trust_admin": make_staff(Role.TRUST_ADMIN, classes=(school_class,)),
+        "online_safety_lead": make_staff(Role.ONLINE_SAFETY_LEAD, classes=(school_class,)),
+        "filtering_lead": make_staff(Role.FILTERING_LEAD, classes=(school_class,)),
     }
 
 

@@ -444,8 +444,9 @@ def test_roles_an_editor_may_give(app, make_staff, school):
     ids = [make_staff(*roles, school=school).id for roles in ((Role.ADMIN,), (Role.ADMIN, Role.DSL), (Role.TRUST_ADMIN,))]
     with app.test_request_context():
         admin, dsl_admin, trust = (db.session.get(StaffUser, i) for i in ids)
-        assert service.assignable_roles(admin) == [Role.TEACHER, Role.ADMIN]
-        assert service.assignable_roles(dsl_admin) == [Role.TEACHER, Role.DSL, Role.ADMIN]
-        assert service.assignable_roles(trust) == [Role.TEACHER, Role.DSL, Role.ADMIN, Role.TRUST_ADMIN]
+        leads = [Role.ONLINE_SAFETY_LEAD, Role.FILTERING_LEAD]  # admins name them; neither reads concerns
+        assert service.assignable_roles(admin) == [Role.TEACHER, Role.ADMIN] + leads
+        assert service.assignable_roles(dsl_admin) == [Role.TEACHER, Role.DSL, Role.ADMIN] + leads
+        assert service.assignable_roles(trust) == [Role.TEACHER, Role.DSL, Role.ADMIN] + leads + [Role.TRUST_ADMIN]
         with pytest.raises(service.AdminError, match="a DSL or a trust admin gives the DSL role"):
             service.update_staff(dsl_admin, admin, "X", None, ["admin", "dsl", "trust_admin"], [])

@@ -36,7 +36,8 @@ PREVIEW_LIFETIME = timedelta(hours=24)
 
 def _role_names() -> dict[str, str]:
     return {Role.TEACHER: _("Teacher"), Role.DSL: _("Designated safeguarding lead"), Role.ADMIN: _("School admin"),
-            Role.TRUST_ADMIN: _("Trust admin")}
+            Role.TRUST_ADMIN: _("Trust admin"), Role.ONLINE_SAFETY_LEAD: _("Online safety lead"),
+            Role.FILTERING_LEAD: _("Filtering lead (IT support)")}
 
 
 def _confirmed() -> None:

@@ -309,6 +309,10 @@ def submit(pupil: Pupil, key: str, answers: Answers) -> tuple[Concern, bool]:
     db.session.execute(delete(ConcernDraft).where(ConcernDraft.token == key))
     audit.record(pupil, "concern.sent", "concern", concern.id, "sent by the pupil through Tell an adult")
     alerts.queue_new_concern(concern)
+    if concern.location == "school_web":  # "a website or app at school": the filtering lead hears too
+        from ..filtering import service as filtering
+
+        filtering.report_from_concern(concern)
     db.session.flush()
     return concern, True
 
@@ -835,6 +839,9 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
             Incident.school_id == staff.school_id, Incident.occurred_on >= date_from, Incident.occurred_on <= date_to)):
         rows.append(LogRow(i.occurred_on, i.location or "", i.description or "", i.action or "",
                            i.recorded_by.display_name, "incident", i.id))
+    from ..filtering import service as filtering  # filtering reports and their actions (same row shape)
+
+    rows.extend(filtering.log_rows(staff.school_id, date_from, date_to))
     rows.sort(key=lambda r: (r.day, r.kind, r.ref))
     return rows
 

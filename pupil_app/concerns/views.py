@@ -664,7 +664,7 @@ def incident_log_csv():
     header = [_("Date"), _("Where the incident took place"), _("Description of the incident"), _("Action taken"),
               _("Staff member recording the incident"), _("Reference")]
     data = [[r.day.strftime("%d/%m/%Y"), r.where, r.description, r.action, r.recorded_by,
-             (f"C{r.ref}" if r.kind == "concern" else f"I{r.ref}")] for r in rows]
+             {"concern": "C", "incident": "I", "filtering": "F"}[r.kind] + str(r.ref)] for r in rows]
     return _csv_response(service.csv_text(header, data), f"online-safety-incident-log-{start}-to-{end}.csv")
 
 

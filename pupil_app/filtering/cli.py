@@ -1,0 +1,24 @@
+"""Command-line tasks of filtering.
+
+    flask filtering remind    email each school whose yearly filtering review falls due (run daily)
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..extensions import db
+from .common import local_today
+from .views import bp
+
+
+@bp.cli.command("remind")
+def remind() -> None:
+    """Queue the review-due email for each school whose review is due within a month, once per review."""
+    from ..concerns.alerts import send_due
+    from .review import send_reminders
+
+    count = send_reminders(local_today())
+    db.session.commit()
+    send_due()
+    click.echo(f"Review reminders queued: {count}.")
