@@ -173,3 +173,19 @@ def test_service_refuses_an_action_from_a_non_filtering_lead(app, school):
         with pytest.raises(filtering_reports.FilteringError):
             filtering_reports.record_action(teacher, report, kind="blocked", done_at=None, note=None)
         db.session.rollback()
+
+
+def test_the_demo_has_a_filtering_lead_two_reports_three_alerts_and_loads_once(app, runner):
+    from pupil_app.filtering.models import FilteringReview, MonitoringAlert
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        it = db.session.scalar(select(StaffUser).where(StaffUser.username == "it.demo"))
+        assert it.roles == {Role.FILTERING_LEAD}
+        counts = [len(list(db.session.scalars(select(m)))) for m in (FilterReport, MonitoringAlert, FilteringReview)]
+    assert counts == [2, 3, 1]
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        again = [len(list(db.session.scalars(select(m)))) for m in (FilterReport, MonitoringAlert, FilteringReview)]
+        assert again == counts
+        assert len(list(db.session.scalars(select(StaffUser).where(StaffUser.username == "it.demo")))) == 1
