@@ -29,7 +29,8 @@ def client_for(app, login_as, who):
 def mail(app) -> list[tuple[str, str, str]]:
     """(to, subject, body) of every queued email, oldest first."""
     with app.app_context():
-        return [(m.to_addr, m.subject, m.body) for m in db.session.scalars(select(PendingMail).order_by(PendingMail.id))]
+        rows = db.session.scalars(select(PendingMail).order_by(PendingMail.id))
+        return [(m.to_addr, m.subject, m.body) for m in rows]
 
 
 def report_website(client, **extra):

@@ -21,8 +21,9 @@ from .filtering_helpers import client_for, give_email, mail
 @pytest.fixture
 def school(make_school, make_staff, app):
     s = make_school()
-    people = Ids(id=s.id, lead=make_staff(Role.ONLINE_SAFETY_LEAD, school=s), it=make_staff(Role.FILTERING_LEAD, school=s),
-                 admin=make_staff(Role.ADMIN, school=s), teacher=make_staff(Role.TEACHER, school=s))
+    people = Ids(id=s.id, lead=make_staff(Role.ONLINE_SAFETY_LEAD, school=s),
+                 it=make_staff(Role.FILTERING_LEAD, school=s), admin=make_staff(Role.ADMIN, school=s),
+                 teacher=make_staff(Role.TEACHER, school=s))
     give_email(app, people.lead, people.it, people.admin)
     return people
 

@@ -50,7 +50,8 @@ def token(app, school) -> str:
 
 def post(client, token, body, **headers):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.post("/api/monitoring/alerts", data=data, content_type=headers.pop("content_type", "application/json"),
+    kind = headers.pop("content_type", "application/json")
+    return client.post("/api/monitoring/alerts", data=data, content_type=kind,
                        headers={"Authorization": f"Bearer {token}", **headers})
 
 
@@ -89,7 +90,8 @@ def test_a_wrong_missing_or_revoked_token_is_refused_with_nothing_stored(app, cl
     with app.app_context():
         token_id = db.session.scalar(select(MonitoringToken.id))
     page = dsl.get("/staff/monitoring/tokens").get_data(as_text=True)
-    assert dsl.post(f"/staff/monitoring/tokens/{token_id}/revoke", data={"csrf_token": csrf_of(page)}).status_code == 303
+    revoked = dsl.post(f"/staff/monitoring/tokens/{token_id}/revoke", data={"csrf_token": csrf_of(page)})
+    assert revoked.status_code == 303
     assert post(client, token, alert()).status_code == 401
     assert stored(app) == 0
     # The database holds only the token's hash.

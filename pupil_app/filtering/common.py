@@ -1,14 +1,14 @@
-"""What every part of filtering shares: its error, who reads what, text limits and school time."""
+"""What every part of filtering shares: its error, who reads what, and text and time as stored."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import timeutil
 from ..schools.models import Role
+from ..timeutil import local, local_today  # noqa: F401  (school time, for the rest of filtering)
 
 # Who reads filtering reports and the review; who records what was done in the filter; who triages alerts.
 READERS = (Role.FILTERING_LEAD, Role.ONLINE_SAFETY_LEAD, Role.DSL)
@@ -39,19 +39,8 @@ def clean_text(raw: str | None, limit: int, required_message=None) -> str | None
     return text
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def to_utc(moment: datetime) -> datetime:
-    """A local (naive, school time zone) moment as naive UTC; an aware one converted."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=zone())
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def local(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=timezone.utc).astimezone(zone())
-
-
-def local_today() -> date:
-    return datetime.now(zone()).date()
+    """A moment as naive UTC: an aware one converted, a naive one read as school time."""
+    if moment.tzinfo is None:
+        return timeutil.to_utc(moment)
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -6,15 +6,35 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
-                     RadioField, SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..concerns import labels as concern_labels
 from . import labels
-from .models import (ACTION_KINDS, CHECK_OUTCOMES, MAX_ADDRESS, MAX_DEVICE, MAX_NAME, MAX_SOURCE, MAX_TEXT,
-                     REQUESTS, STANDARDS)
+from .models import (
+    ACTION_KINDS,
+    CHECK_OUTCOMES,
+    MAX_ADDRESS,
+    MAX_DEVICE,
+    MAX_NAME,
+    MAX_SOURCE,
+    MAX_TEXT,
+    REQUESTS,
+    STANDARDS,
+)
 from .reports import KEY_RE
 from .triage import CONCERN_CATEGORIES
 
@@ -78,7 +98,8 @@ class UploadForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     label = StringField(_l("Monitoring system"), validators=[
-        DataRequired(_l("Name the monitoring system (for example AB Tutor).")), Length(max=MAX_SOURCE, message=TOO_LONG)])
+        DataRequired(_l("Name the monitoring system (for example AB Tutor).")),
+        Length(max=MAX_SOURCE, message=TOO_LONG)])
 
 
 class CheckForm(Form):

@@ -21,8 +21,17 @@ from ..schools.models import StaffUser
 from ..timeutil import utcnow
 from . import notify
 from .common import FilteringError, clean_text, to_utc
-from .models import (MAX_CATEGORY, MAX_DEVICE, MAX_SOURCE, MAX_SOURCE_ID, MAX_TEXT, MAX_USER, SEVERITIES,
-                     MonitoringAlert, MonitoringToken)
+from .models import (
+    MAX_CATEGORY,
+    MAX_DEVICE,
+    MAX_SOURCE,
+    MAX_SOURCE_ID,
+    MAX_TEXT,
+    MAX_USER,
+    SEVERITIES,
+    MonitoringAlert,
+    MonitoringToken,
+)
 
 MAX_BODY = 256 * 1024      # one request to the endpoint
 MAX_ALERTS = 500           # alerts in one request

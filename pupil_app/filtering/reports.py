@@ -19,7 +19,7 @@ from ..schools.models import StaffUser
 from ..timeutil import utcnow
 from . import notify
 from .common import FILTER_ACTORS, READERS, FilteringError, clean_text
-from .models import (ACTION_KINDS, MAX_ADDRESS, MAX_DEVICE, MAX_TEXT, REQUESTS, FilterAction, FilterReport)
+from .models import ACTION_KINDS, MAX_ADDRESS, MAX_DEVICE, MAX_TEXT, REQUESTS, FilterAction, FilterReport
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 REPORT_STATUSES = ("open", "done", "all")

@@ -4,15 +4,15 @@ figures for the report to governors, and a filtering report from a pupil's Tell 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..timeutil import day_start_utc, format_local, local
 from . import labels, review
-from .common import local, to_utc
 from .models import ALERT_STATUSES, FilterAction, FilterReport, MonitoringAlert
 from .reports import report_from_concern  # noqa: F401  (the concerns domain's hook)
 
@@ -31,13 +31,9 @@ class LogRow:
     ref: int
 
 
-def _day_start(day: date) -> datetime:
-    return to_utc(datetime.combine(day, time.min))
-
-
 def _action_line(action: FilterAction) -> str:
-    when = local(action.done_at)
-    line = _("%(time)s %(action)s (by %(name)s).", time=f"{when:%d/%m/%Y %H:%M}", action=labels.ACTIONS[action.kind],
+    line = _("%(time)s %(action)s (by %(name)s).", time=format_local(action.done_at),
+             action=labels.ACTIONS[action.kind],
              name=action.recorded_by.display_name)
     return f"{line} {action.note}" if action.note else line
 
@@ -58,8 +54,8 @@ def log_rows(school_id: int, date_from: date, date_to: date) -> list[LogRow]:
     """Each filtering report in the dates, with what the filtering lead did about it."""
     found = db.session.scalars(
         select(FilterReport).options(selectinload(FilterReport.actions))
-        .where(FilterReport.school_id == school_id, FilterReport.occurred_at >= _day_start(date_from),
-               FilterReport.occurred_at < _day_start(date_to + timedelta(days=1)))
+        .where(FilterReport.school_id == school_id, FilterReport.occurred_at >= day_start_utc(date_from),
+               FilterReport.occurred_at < day_start_utc(date_to + timedelta(days=1)))
         .order_by(FilterReport.id)).unique()
     rows = []
     for report in found:
@@ -92,7 +88,7 @@ class GovernorsFigures:
 
 def governors_figures(school_id: int, start: date, end: date) -> GovernorsFigures:
     """Numbers for the term ``start`` to ``end`` (exclusive): no address, no words, no names."""
-    lo, hi = _day_start(start), _day_start(end)
+    lo, hi = day_start_utc(start), day_start_utc(end)
     in_term = (FilterReport.school_id == school_id, FilterReport.occurred_at >= lo, FilterReport.occurred_at < hi)
     by_request = dict(db.session.execute(select(FilterReport.request, func.count()).where(*in_term)
                                          .group_by(FilterReport.request)).all())

@@ -4,16 +4,15 @@ Every look at the list and every change writes an audit row (alerts can name chi
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from .. import crypto
 from ..concerns import audit
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
-from ..timeutil import utcnow
-from .common import TRIAGERS, FilteringError, clean_text, local
+from ..timeutil import format_local, utcnow
+from .common import TRIAGERS, FilteringError, clean_text
 from .models import ALERT_STATUSES, MAX_TEXT, MonitoringAlert
 
 PER_PAGE = 200
@@ -81,9 +80,8 @@ def dismiss(staff: StaffUser, alert: MonitoringAlert, reason: str | None) -> Non
 
 def account_text(alert: MonitoringAlert) -> str:
     """What the concern records: the alert as the monitoring system sent it."""
-    when = local(alert.occurred_at)
     lines = [_("Monitoring alert from %(source)s (reference %(ref)s), severity %(severity)s, at %(time)s.",
-               source=alert.source, ref=alert.source_id, severity=alert.severity, time=f"{when:%d/%m/%Y %H:%M}")]
+               source=alert.source, ref=alert.source_id, severity=alert.severity, time=format_local(alert.occurred_at))]
     for label, value in ((_("Device"), alert.device), (_("User"), alert.user), (_("Category"), alert.category),
                          (_("What was captured"), alert.summary)):
         if value:
@@ -100,10 +98,10 @@ def make_concern(staff: StaffUser, alert: MonitoringAlert, category: str, key: s
         raise FilteringError(400, _l("Link the alert to a pupil first."))
     if category not in CONCERN_CATEGORIES:
         raise FilteringError(400, _l("Choose a category from the list."))
-    from ..concerns import service as concerns_service  # the concerns domain's own logging
+    from ..concerns import service as concerns_service, staff_logging  # the concerns domain's own logging
 
     try:
-        concern, _created = concerns_service.log_concern(
+        concern, _created = staff_logging.log_concern(
             staff, pupil_id=alert.pupil_id, category=category, location="school", occurred_at=alert.occurred_at,
             account=account_text(alert), urgent=alert.severity in ("high", "critical"), key=key)
     except concerns_service.ConcernError as exc:

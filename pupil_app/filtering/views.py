@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import role_required, staff_required
-from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..forms import ConfirmForm
+from ..timeutil import utcnow
 from . import labels, reports, review
 from .common import FILTER_ACTORS, REVIEW_READERS, REVIEWERS, FilteringError, local, local_today, to_utc
 from .forms import ActionForm, ReportForm, ReviewForm
 from .models import STANDARDS
-from ..timeutil import utcnow
 
 bp = Blueprint("filtering", __name__, template_folder="templates")
 MAX_ID = 2**31 - 1
@@ -29,7 +29,6 @@ def _connect(state) -> None:
 
     state.app.jinja_env.globals["filtering_labels"] = labels
     state.app.jinja_env.globals["filtering_figures"] = service.governors_figures
-    state.app.jinja_env.globals["filtering_local"] = local
 
 
 def utcnow_minute():
@@ -133,7 +132,8 @@ def add_action(report_id: int):
 def reviews():
     school_id = current_user.school_id
     return render_template("filtering/reviews.html", reviews=review.reviews(school_id),
-                           reminder=review.reminder(school_id, local_today()), open_actions=review.open_actions(school_id),
+                           reminder=review.reminder(school_id, local_today()),
+                           open_actions=review.open_actions(school_id),
                            may_review=current_user.has_role(*REVIEWERS), confirm=ConfirmForm())
 
 

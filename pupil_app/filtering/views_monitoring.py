@@ -11,13 +11,13 @@ from flask_login import current_user
 
 from ..access import public, role_required
 from ..extensions import csrf, db
+from ..forms import ConfirmForm
+from ..schools.models import Role
 from . import alert_log, monitoring, reports, triage
 from .common import TRIAGERS, FilteringError
 from .forms import DismissForm, LinkForm, MakeConcernForm, TokenForm, UploadForm
 from .models import ALERT_STATUSES
 from .views import _id_or_404, _refuse_json, bp
-from ..auth.forms import ConfirmForm
-from ..schools.models import Role
 
 TOKEN_KEEPERS = (Role.FILTERING_LEAD, Role.DSL)
 
