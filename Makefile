@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -48,8 +48,8 @@ translations: $(STAMPS)/install
 
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
-	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
-	$(BIN)/pybabel -q update -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
+	PYTHONPATH=. $(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	$(BIN)/pybabel -q update --ignore-obsolete -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
 run: $(STAMPS)/install translations
 	$(BIN)/flask content check
@@ -57,12 +57,17 @@ run: $(STAMPS)/install translations
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+# Lint first: a finding fails the test command (and so CI) before the suite runs.
+lint: $(STAMPS)/install-dev
+	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
+
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/classroom.py
 	$(BIN)/python bench/concerns.py
+	$(BIN)/python bench/imports.py
 
 # The coverage dashboards on a trust of 10 schools, 5,000 pupils and 1,000,000 quiz attempts.
 bench-dashboards: $(STAMPS)/install-dev translations

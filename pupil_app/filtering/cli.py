@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from ..extensions import db
 from .common import local_today
-from .views import bp
+
+filtering_cli = AppGroup("filtering", help="Filtering and monitoring: the yearly review reminder.")
 
 
-@bp.cli.command("remind")
+@filtering_cli.command("remind")
 def remind() -> None:
     """Queue the review-due email for each school whose review is due within a month, once per review."""
     from ..concerns.alerts import send_due

@@ -9,15 +9,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import public, role_required
-from ..extensions import csrf, db
-from ..forms import ConfirmForm
-from ..schools.models import Role
-from . import alert_log, monitoring, reports, triage
-from .common import TRIAGERS, FilteringError
-from .forms import DismissForm, LinkForm, MakeConcernForm, TokenForm, UploadForm
-from .models import ALERT_STATUSES
-from .views import _id_or_404, _refuse_json, bp
+from ...access import public, role_required
+from ...extensions import csrf, db
+from ...forms import ConfirmForm
+from ...schools.models import Role
+from .. import alert_log, monitoring, reports, triage
+from ..common import TRIAGERS, FilteringError
+from ..forms import DismissForm, LinkForm, MakeConcernForm, TokenForm, UploadForm
+from ..models import ALERT_STATUSES
+from .common import bp, id_or_404, refuse_json
 
 TOKEN_KEEPERS = (Role.FILTERING_LEAD, Role.DSL)
 
@@ -62,7 +62,7 @@ def alerts():
     status = request.args.get("status") or None
     if status is not None and status not in ALERT_STATUSES:
         abort(400)
-    from ..concerns import audit
+    from ...concerns import audit
 
     found = triage.alert_list(current_user, status)
     audit.record(current_user, "monitoring.listed", "monitoring_alert", None, f"{len(found)} alerts")
@@ -76,7 +76,7 @@ def alerts():
 
 
 def _alert_or_404(alert_id: int):
-    alert = triage.load_alert(current_user, _id_or_404(alert_id))
+    alert = triage.load_alert(current_user, id_or_404(alert_id))
     if alert is None:
         abort(404)
     return alert
@@ -97,7 +97,7 @@ def _triage_failed(message):
 @bp.post("/staff/monitoring/<int:alert_id>/link")
 @role_required(*TRIAGERS)
 def link_alert(alert_id: int):
-    _refuse_json()
+    refuse_json()
     alert = _alert_or_404(alert_id)
     form = LinkForm()
     form.pupil.choices = [(p.id, p.full_name) for p in triage.school_pupils(current_user.school_id)]
@@ -113,7 +113,7 @@ def link_alert(alert_id: int):
 @bp.post("/staff/monitoring/<int:alert_id>/dismiss")
 @role_required(*TRIAGERS)
 def dismiss_alert(alert_id: int):
-    _refuse_json()
+    refuse_json()
     alert = _alert_or_404(alert_id)
     form = DismissForm()
     if not form.validate():
@@ -128,7 +128,7 @@ def dismiss_alert(alert_id: int):
 @bp.post("/staff/monitoring/<int:alert_id>/concern")
 @role_required(*TRIAGERS)
 def alert_concern(alert_id: int):
-    _refuse_json()
+    refuse_json()
     alert = _alert_or_404(alert_id)
     form = MakeConcernForm()
     if not form.validate():
@@ -138,7 +138,7 @@ def alert_concern(alert_id: int):
         db.session.commit()
     except FilteringError as exc:
         return _triage_failed(exc.message)
-    from ..concerns import alerts as concern_alerts
+    from ...concerns import alerts as concern_alerts
 
     concern_alerts.after_commit()
     flash(_("The alert is now concern C%(number)s.", number=concern.id), "info")
@@ -150,7 +150,7 @@ def alert_concern(alert_id: int):
 @bp.route("/staff/monitoring/upload", methods=["GET", "POST"])
 @role_required(*TRIAGERS)
 def upload():
-    _refuse_json()
+    refuse_json()
     form = UploadForm()
     error, status = None, 200
     if request.method == "POST":
@@ -173,7 +173,7 @@ def upload():
 @role_required(*TRIAGERS)
 def upload_preview(upload_id: int):
     """What loading the file would store: new alerts, those already stored, rows with a problem."""
-    row = alert_log.load_upload(current_user, _id_or_404(upload_id))
+    row = alert_log.load_upload(current_user, id_or_404(upload_id))
     if row is None:
         abort(404)
     return render_template("filtering/upload_preview.html", upload=row, preview=alert_log.preview_of(row),
@@ -185,7 +185,7 @@ def upload_preview(upload_id: int):
 def upload_load(upload_id: int):
     if not ConfirmForm().validate():
         abort(400)
-    row = alert_log.load_upload(current_user, _id_or_404(upload_id))
+    row = alert_log.load_upload(current_user, id_or_404(upload_id))
     if row is None:
         abort(404)
     try:
@@ -204,7 +204,7 @@ def upload_load(upload_id: int):
 @role_required(*TOKEN_KEEPERS)
 def tokens():
     """Keys for the school's monitoring systems: each shown once, revocable."""
-    _refuse_json()
+    refuse_json()
     form = TokenForm()
     shown, status = None, 200
     if request.method == "POST":
@@ -228,7 +228,7 @@ def tokens():
 def revoke_token(token_id: int):
     if not ConfirmForm().validate():
         abort(400)
-    if monitoring.revoke_token(current_user, _id_or_404(token_id)) is None:
+    if monitoring.revoke_token(current_user, id_or_404(token_id)) is None:
         abort(404)
     db.session.commit()
     flash(_("The token is revoked: the monitoring system can no longer send alerts with it."), "info")

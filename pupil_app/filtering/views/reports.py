@@ -1,50 +1,19 @@
-"""Routes of filtering: report a website (any staff), the filtering lead's record, the yearly review.
-
-Monitoring alerts (the JSON endpoint, CSV upload and the DSL's triage) are in ``views_monitoring``
-on the same blueprint.
-"""
+"""Routes of filtering: report a website (any staff), the filtering lead's record, the yearly review."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import role_required, staff_required
-from ..extensions import db
-from ..forms import ConfirmForm
-from ..timeutil import utcnow
-from . import labels, reports, review
-from .common import FILTER_ACTORS, REVIEW_READERS, REVIEWERS, FilteringError, local, local_today, to_utc
-from .forms import ActionForm, ReportForm, ReviewForm
-from .models import STANDARDS
-
-bp = Blueprint("filtering", __name__, template_folder="templates")
-MAX_ID = 2**31 - 1
-
-
-@bp.record_once
-def _connect(state) -> None:
-    from . import service
-
-    state.app.jinja_env.globals["filtering_labels"] = labels
-    state.app.jinja_env.globals["filtering_figures"] = service.governors_figures
-
-
-def utcnow_minute():
-    return utcnow().replace(second=0, microsecond=0)
-
-
-def _id_or_404(value: int) -> int:
-    if value > MAX_ID:
-        abort(404)
-    return value
-
-
-def _refuse_json() -> None:
-    """Form routes take forms, never a JSON body (Flask-WTF would read it into the form)."""
-    if request.method == "POST" and request.is_json:
-        abort(400)
+from ...access import role_required, staff_required
+from ...extensions import db
+from ...forms import ConfirmForm
+from .. import reports, review
+from ..common import FILTER_ACTORS, REVIEW_READERS, REVIEWERS, FilteringError, local_today, to_utc
+from ..forms import ActionForm, ReportForm, ReviewForm
+from ..models import STANDARDS
+from .common import bp, id_or_404, local_now, refuse_json
 
 
 @bp.get("/staff/filtering")
@@ -65,12 +34,12 @@ def home():
 @staff_required
 def new_report():
     """Report a website: to the filtering lead, and to the DSL when a child was involved."""
-    _refuse_json()
+    refuse_json()
     form = ReportForm()
     error, status = None, 200
     if request.method == "GET":
         form.key.data = reports.new_key()
-        form.occurred_at.data = local(utcnow_minute()).replace(tzinfo=None)
+        form.occurred_at.data = local_now()
     elif form.validate():
         try:
             report, _created = reports.report_website(
@@ -92,10 +61,10 @@ def new_report():
 @bp.get("/staff/filtering/reports/<int:report_id>")
 @staff_required
 def report(report_id: int):
-    found = reports.load_report(current_user, _id_or_404(report_id))
+    found = reports.load_report(current_user, id_or_404(report_id))
     if found is None:
         abort(404)
-    form = ActionForm(formdata=None, done_at=local(utcnow_minute()).replace(tzinfo=None))
+    form = ActionForm(formdata=None, done_at=local_now())
     return render_template("filtering/report.html", report=found, form=form,
                            may_act=current_user.has_role(*FILTER_ACTORS), readers=reports.may_read(current_user))
 
@@ -104,8 +73,8 @@ def report(report_id: int):
 @role_required(*FILTER_ACTORS)
 def add_action(report_id: int):
     """The filtering lead records what was done: appended, never edited."""
-    _refuse_json()
-    found = reports.load_report(current_user, _id_or_404(report_id))
+    refuse_json()
+    found = reports.load_report(current_user, id_or_404(report_id))
     if found is None:
         abort(404)
     form = ActionForm()
@@ -140,7 +109,7 @@ def reviews():
 @bp.route("/staff/filtering/reviews/new", methods=["GET", "POST"])
 @role_required(*REVIEWERS)
 def new_review():
-    _refuse_json()
+    refuse_json()
     form = ReviewForm()
     error, status = None, 200
     if request.method == "GET":
@@ -167,7 +136,7 @@ def new_review():
 @role_required(*REVIEW_READERS)
 def review_page(review_id: int):
     """The review as a printable page for governors and inspectors."""
-    found = review.load_review(current_user, _id_or_404(review_id))
+    found = review.load_review(current_user, id_or_404(review_id))
     if found is None:
         abort(404)
     return render_template("filtering/review.html", review=found, today=local_today())
@@ -179,7 +148,7 @@ def review_action_done(action_id: int):
     if not ConfirmForm().validate():
         abort(400)
     try:
-        done = review.complete_action(current_user, _id_or_404(action_id), local_today())
+        done = review.complete_action(current_user, id_or_404(action_id), local_today())
     except FilteringError as exc:
         abort(exc.status)
     if done is None:
@@ -189,4 +158,3 @@ def review_action_done(action_id: int):
     return redirect(url_for("filtering.reviews"), 303)
 
 
-from . import cli, views_monitoring  # noqa: E402,F401  (monitoring routes and `flask filtering ...`)
