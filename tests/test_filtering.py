@@ -14,8 +14,8 @@ from pupil_app.filtering.models import FilterAction, FilteringRecordError, Filte
 from pupil_app.schools.models import Role, StaffUser
 
 from .concern_flow import csrf_of, tell
-from .helpers import Ids
 from .filtering_helpers import client_for, give_email, mail, record_action, report_website
+from .helpers import Ids
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pupil_app.filtering.models import FilteringReview, ReviewAction
 from pupil_app.schools.models import Role, StaffUser
 
 from .concern_flow import csrf_of
-from .helpers import Ids
 from .filtering_helpers import client_for, give_email, mail
+from .helpers import Ids
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pupil_app.filtering.models import MonitoringAlert, MonitoringToken
 from pupil_app.schools.models import Role, StaffUser
 
 from .concern_flow import csrf_of
-from .helpers import Ids
 from .filtering_helpers import client_for, give_email, mail
+from .helpers import Ids
 
 SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "monitoring-alerts.schema.json"
 
