@@ -189,3 +189,18 @@ def test_the_demo_has_a_filtering_lead_two_reports_three_alerts_and_loads_once(a
         again = [len(list(db.session.scalars(select(m)))) for m in (FilterReport, MonitoringAlert, FilteringReview)]
         assert again == counts
         assert len(list(db.session.scalars(select(StaffUser).where(StaffUser.username == "it.demo")))) == 1
+
+
+def test_an_admin_names_the_filtering_lead_and_online_safety_lead_on_the_staff_form(app, login_as, school):
+    admin = client_for(app, login_as, school.admin)
+    url = f"/staff/admin/schools/{school.id}/staff/new"
+    page = admin.get(url).get_data(as_text=True)
+    assert "Filtering lead (IT support)" in page and "Online safety lead" in page
+    r = admin.post(url, data={"csrf_token": csrf_of(page), "username": "g.lloyd", "display_name": "Mr Lloyd",
+                              "roles": ["filtering_lead", "online_safety_lead", "teacher"]})
+    assert r.status_code == 200
+    with app.app_context():
+        staff = db.session.scalar(select(StaffUser).where(StaffUser.username == "g.lloyd"))
+        assert staff.roles == {Role.FILTERING_LEAD, Role.ONLINE_SAFETY_LEAD, Role.TEACHER}
+    listing = admin.get(f"/staff/admin/schools/{school.id}/staff").get_data(as_text=True)
+    assert "Filtering lead (IT support)" in listing
