@@ -115,6 +115,7 @@ def test_a_token_works_for_its_own_school_only(app, client, make_school, make_st
     json.dumps({"alerts": [alert(), alert(2, severity="apocalyptic")]}),
     json.dumps({"alerts": [alert(), {**alert(3), "extra": 1}]}),
     json.dumps(alert(source_id="")), json.dumps(alert(occurred_at="yesterday")),
+    json.dumps(alert(occurred_at="2999-01-01T00:00:00Z")), json.dumps(alert(occurred_at=None)),
     json.dumps(alert(summary="x" * 5001)), json.dumps(alert(device=["a"])),
     json.dumps({"alerts": [alert(i) for i in range(501)]}),
 ])

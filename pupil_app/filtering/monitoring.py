@@ -8,7 +8,7 @@ Schema library and every message says which field is wrong. A payload is taken w
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
@@ -124,8 +124,8 @@ def parse_alert(item, default_source: str) -> dict:
     if values["severity"] not in SEVERITIES:
         raise FilteringError(400, _l("severity must be one of: %(values)s.", values=", ".join(SEVERITIES)))
     when = parse_time(values["occurred_at"])
-    if when is None:
-        raise FilteringError(400, _l("occurred_at must be a date and time (ISO 8601)."))
+    if when is None or when > utcnow() + timedelta(days=1):
+        raise FilteringError(400, _l("occurred_at must be a date and time (ISO 8601), not in the future."))
     values["occurred_at"] = when
     values["source"] = values["source"] or default_source
     return values
