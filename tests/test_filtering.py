@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text, update
 
+from pupil_app.concerns.models import PendingMail
 from pupil_app.extensions import db
 from pupil_app.filtering import reports as filtering_reports
 from pupil_app.filtering.models import FilterAction, FilteringRecordError, FilterReport
@@ -45,6 +46,8 @@ def test_a_report_reaches_the_filtering_lead_only_and_the_dsl_when_a_child_was_i
     _to, subject, body = mail(app)[0]
     assert "Website reported" in subject and "/staff/filtering/reports/" in body
     assert "games.example" not in body and "violent" not in body
+    with app.app_context():  # sent once the report was committed (to the outbox folder in tests)
+        assert db.session.scalar(select(PendingMail.sent_at)) is not None
 
     report_website(teacher, child_involved="y", address="https://chat.example")
     assert addresses(app)[1:] == [f"{school.it.username}@school.example", f"{school.dsl.username}@school.example"]

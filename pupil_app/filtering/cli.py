@@ -17,10 +17,10 @@ filtering_cli = AppGroup("filtering", help="Filtering and monitoring: the yearly
 @filtering_cli.command("remind")
 def remind() -> None:
     """Queue the review-due email for each school whose review is due within a month, once per review."""
-    from ..concerns.alerts import send_due
+    from ..concerns.alerts import after_commit
     from .review import send_reminders
 
     count = send_reminders(local_today())
     db.session.commit()
-    send_due()
+    after_commit()  # sends what was just queued; failures stay queued for `flask concerns send-alerts`
     click.echo(f"Review reminders queued: {count}.")

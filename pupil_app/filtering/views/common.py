@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
+from ...concerns import alerts
+from ...extensions import db
 from ...timeutil import local, utcnow
 from .. import labels
 
@@ -29,6 +31,12 @@ def id_or_404(value: int) -> int:
     if value > MAX_ID:
         abort(404)
     return value
+
+
+def commit_and_send() -> None:
+    """Commit, then send the emails this request queued (the concerns domain's alert queue)."""
+    db.session.commit()
+    alerts.after_commit()
 
 
 def refuse_json() -> None:

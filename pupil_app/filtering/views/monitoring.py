@@ -17,7 +17,7 @@ from .. import alert_log, monitoring, reports, triage
 from ..common import TRIAGERS, FilteringError
 from ..forms import DismissForm, LinkForm, MakeConcernForm, TokenForm, UploadForm
 from ..models import ALERT_STATUSES
-from .common import bp, id_or_404, refuse_json
+from .common import bp, commit_and_send, id_or_404, refuse_json
 
 TOKEN_KEEPERS = (Role.FILTERING_LEAD, Role.DSL)
 
@@ -51,7 +51,7 @@ def api_alerts():
     except FilteringError as exc:
         db.session.rollback()
         return _api_error(exc.status, exc.message)
-    db.session.commit()
+    commit_and_send()
     return jsonify(stored=stored, duplicates=duplicates), 201 if stored else 200
 
 
@@ -192,7 +192,7 @@ def upload_load(upload_id: int):
         stored, duplicates = alert_log.load(current_user, row)
     except FilteringError as exc:
         return _triage_failed(exc.message)
-    db.session.commit()
+    commit_and_send()
     flash(_("%(stored)s alerts loaded; %(duplicates)s were already stored.", stored=stored, duplicates=duplicates),
           "info")
     return redirect(url_for("filtering.alerts"), 303)

@@ -13,7 +13,7 @@ from .. import reports, review
 from ..common import FILTER_ACTORS, REVIEW_READERS, REVIEWERS, FilteringError, local_today, to_utc
 from ..forms import ActionForm, ReportForm, ReviewForm
 from ..models import STANDARDS
-from .common import bp, id_or_404, local_now, refuse_json
+from .common import bp, commit_and_send, id_or_404, local_now, refuse_json
 
 
 @bp.get("/staff/filtering")
@@ -46,7 +46,7 @@ def new_report():
                 current_user, address=form.address.data, device=form.device.data,
                 occurred_at=to_utc(form.occurred_at.data), seen=form.seen.data, request=form.request.data,
                 child_involved=form.child_involved.data, key=form.key.data)
-            db.session.commit()
+            commit_and_send()
         except FilteringError as exc:
             db.session.rollback()
             error, status = exc.message, exc.status
