@@ -2,7 +2,7 @@
 filtering lead's append-only actions, monitoring tokens and alerts, alert-log uploads, yearly reviews
 
 Revision ID: 0018_filtering
-Revises: 0004_coverage_admin
+Revises: 0012_school_year
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_filtering'
-down_revision = '0004_coverage_admin'
+down_revision = "0012_school_year"
 branch_labels = None
 depends_on = None
 
