@@ -173,11 +173,19 @@ class ConcernEntry(db.Model):
     reason_enc: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it happened ("Phoned mum 15:40", written up at 21:37); empty: when it was written.
+    happened_at: Mapped[datetime | None] = mapped_column()
+    # A correction is a new entry pointing at the one it corrects, which then shows struck through.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("concern_entries.id"))
 
     concern: Mapped[Concern] = relationship(back_populates="entries")
     author: Mapped[StaffUser | None] = relationship(lazy="joined")
 
     __table_args__ = (CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),)
+
+    @property
+    def when(self) -> datetime:
+        return self.happened_at or self.created_at
 
     @property
     def text(self) -> str | None:
