@@ -74,7 +74,7 @@ def load_demo(seed: int = 2026) -> bool:
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise RuntimeError("Demo data is never loaded in production.")
     if demo_exists():
-        return load_demo_concerns() > 0
+        return load_demo_concerns() + _load_filtering() > 0
     rng = random.Random(seed)
     trust = Trust(name=TRUST_NAME)
     school = School(trust=trust, name=SCHOOL_NAME)
@@ -128,7 +128,16 @@ def load_demo(seed: int = 2026) -> bool:
     _pledges(school, random.Random(seed + 1), now)
     _pledges(other, random.Random(seed + 2), now)
     load_demo_concerns()
+    _load_filtering()
     return True
+
+
+def _load_filtering() -> int:
+    """The filtering lead it.demo, two website reports, three monitoring alerts and a review."""
+    from .filtering import demo as filtering_demo
+
+    school = db.session.scalar(select(School).join(Trust).where(Trust.name == TRUST_NAME, School.name == SCHOOL_NAME))
+    return filtering_demo.load(school, DEMO_PASSWORD)
 
 
 def _fill_classes(school, classes, layout, used, demo_hash, content, rng, now) -> None:

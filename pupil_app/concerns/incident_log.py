@@ -26,7 +26,7 @@ class LogRow:
     description: str
     action: str
     recorded_by: str
-    kind: str  # "concern" | "incident"
+    kind: str  # "concern" | "incident" (| "filtering": rows from filtering.service.log_rows)
     ref: int
 
 
@@ -85,5 +85,8 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
             Incident.school_id == staff.school_id, Incident.occurred_on >= date_from, Incident.occurred_on <= date_to)):
         rows.append(LogRow(i.occurred_on, i.location or "", i.description or "", i.action or "",
                            i.recorded_by.display_name, "incident", i.id))
+    from ..filtering import service as filtering  # filtering reports and their actions (same row shape)
+
+    rows.extend(filtering.log_rows(staff.school_id, date_from, date_to))
     rows.sort(key=lambda r: (r.day, r.kind, r.ref))
     return rows

@@ -249,6 +249,10 @@ def submit(pupil: Pupil, key: str, answers: Answers) -> tuple[Concern, bool]:
     db.session.execute(delete(ConcernDraft).where(ConcernDraft.token == key))
     audit.record(pupil, "concern.sent", "concern", concern.id, "sent by the pupil through Tell an adult")
     alerts.queue_new_concern(concern)
+    if concern.location == "school_web":  # "a website or app at school": the filtering lead hears too
+        from ..filtering import service as filtering
+
+        filtering.report_from_concern(concern)
     db.session.flush()
     return concern, True
 
