@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..redirects import safe_path
 from ..schools.models import Role
 from ..timeutil import utcnow
 from . import alerts, audit, labels, service
@@ -53,10 +54,8 @@ STEP_CHOICES = {
 
 
 def _safe_path(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not target.startswith("/tell") and len(target) <= 300:
-        return target
-    return None
+    """A "Go back" target: a path on this site, never back into a message."""
+    return safe_path(target, refuse_prefixes=("/tell",))
 
 
 def _pupil():
