@@ -1,7 +1,7 @@
 """Command-line tasks for concerns and the data key.
 
     flask concerns send-alerts     send alert emails that are due (new or to retry); run it from cron
-    flask concerns forget-drafts   delete unsent "Tell an adult" messages older than 30 days
+    flask concerns end-drafts      deliver "Tell an adult" messages whose session ended (marked so)
     flask data-key rotate          a new data key; every encrypted value re-encrypted with it
     flask data-key retire          re-encrypt with the newest key and drop the older keys
     flask data-key generate        print a new key (for deployments that set DATA_KEY)
@@ -15,11 +15,9 @@ import click
 from cryptography.fernet import Fernet, MultiFernet
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import delete
 
 from .. import crypto
 from ..extensions import db
-from ..timeutil import utcnow
 from .views import bp
 
 
@@ -34,16 +32,18 @@ def send_alerts() -> None:
         raise SystemExit(1)
 
 
-@bp.cli.command("forget-drafts")
-def forget_drafts() -> None:
-    """Delete unsent messages nobody has touched for 30 days (sent ones are concerns, kept for good)."""
-    from .models import ConcernDraft
-    from .service import DRAFT_KEEP
+@bp.cli.command("end-drafts")
+def end_drafts() -> None:
+    """Unsent messages untouched for an hour belong to a session that has ended: what the child had
+    chosen goes to the DSL, marked as interrupted; empty ones are deleted. Run it from cron."""
+    from . import alerts
+    from .sessions import end_stale
 
-    result = db.session.execute(delete(ConcernDraft).where(
-        ConcernDraft.send_requested_at.is_(None), ConcernDraft.updated_at < utcnow() - DRAFT_KEEP))
+    delivered = end_stale()
     db.session.commit()
-    click.echo(f"Unsent messages forgotten: {result.rowcount}.")
+    if delivered:
+        alerts.after_commit()
+    click.echo(f"Interrupted messages delivered to the DSL: {delivered}.")
 
 
 @click.group("data-key", cls=AppGroup)

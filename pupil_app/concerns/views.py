@@ -16,7 +16,7 @@ from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, rend
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, user_logged_in
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
@@ -26,7 +26,7 @@ from ..extensions import db
 from ..redirects import safe_path
 from ..schools.models import Role
 from ..timeutil import utcnow
-from . import alerts, audit, labels, service
+from . import alerts, audit, labels, service, sessions
 from .forms import EntryForm, HandlingForm, IncidentForm, LinkPupilForm, LogConcernForm, MarkersForm
 from .models import CATEGORIES, FEELINGS, LOCATIONS, STATUSES, WHAT_CHOICES
 
@@ -73,35 +73,11 @@ def _json(status: str, code: int = 200, **extra):
 
 @bp.record_once
 def _connect(state) -> None:
-    """Deliver, at sign-in, what a pupil sent after their session had ended; register the key commands."""
+    """Deliver, when a session ends, what a pupil had started; register the key commands."""
     state.app.cli.add_command(data_key_cli)
     state.app.jinja_env.globals["concern_labels"] = labels
-    user_logged_in.connect(_deliver_on_sign_in, state.app)
-
-
-def _deliver_on_sign_in(_app, user=None, **_extra) -> None:
-    if not getattr(user, "is_pupil", False):
-        return
-    from flask import after_this_request
-
-    pupil_id = user.id
-
-    # After the sign-in has committed, in its own transaction: a failure here never stops a sign-in.
-    @after_this_request
-    def deliver(response):
-        from ..schools.models import Pupil
-
-        try:
-            pupil = db.session.get(Pupil, pupil_id)
-            delivered = service.deliver_waiting(pupil) if pupil else []
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            return response
-        if delivered:
-            flash(_("We have sent the message you started before. Thank you for telling us."), "info")
-            alerts.after_commit()
-        return response
+    state.app.jinja_env.globals["tell_session_tag"] = sessions.page_tag
+    sessions.connect(state.app)
 
 
 @bp.app_template_global()
@@ -143,8 +119,8 @@ def start():
     if pupil is None:
         return render_template("concerns/tell_now.html", back=back, signed_out=False)
     try:
-        delivered = service.deliver_waiting(pupil)
-        token = service.resume_token(pupil)
+        delivered = sessions.end_other_sessions(pupil)  # never resumed here: delivered, marked interrupted
+        token = service.resume_token(pupil, sessions.session_hash())
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -166,9 +142,9 @@ def calm():
 @bp.route("/tell/<token>/<step>", methods=["GET", "POST"])
 @public
 def step(token: str, step: str):
-    """One screen of the pupil's message. Public so that a post arriving after the pupil's session
-    has ended is kept (for their next sign-in) instead of being lost; nothing is shown back to a
-    browser that is not signed in as the pupil whose message it is."""
+    """One screen of the pupil's message. Public so that a child whose session has ended is told
+    plainly to tell the adult in the room; only the pupil who started the message, in the same
+    session, can write, read or send it (``sessions``)."""
     if step not in service.STEPS:
         abort(404)
     if current_user.is_authenticated and not current_user.is_pupil:
@@ -186,11 +162,11 @@ def step(token: str, step: str):
     if draft is None:
         concern = service.concern_by_key(token)
         if concern is not None:
-            if concern.pupil_id == pupil.id and concern.source == "pupil":
+            if concern.pupil_id == pupil.id and concern.source == "pupil" and not concern.interrupted:
                 return _saved(token)
             # Another child's message, already sent (a shared device): the script can forget its copy.
             return _json("done", 404) if _wants_json() else abort(404)
-    elif draft.pupil_id != pupil.id:
+    elif not sessions.owns(draft, pupil):
         return _json("unknown", 404) if _wants_json() else abort(404)
     if request.method == "POST":
         if step == "send":
@@ -214,13 +190,14 @@ def step(token: str, step: str):
 def _save(pupil, token: str, draft, step: str) -> None:
     """Keep one screen's answer; the first answer of a new message creates its draft."""
     try:
-        service.save_step(draft or service.new_draft(pupil, token), pupil, step, request.form)
+        service.save_step(draft or service.new_draft(pupil, token, sessions.session_hash()), pupil, step,
+                          request.form)
         db.session.commit()
     except IntegrityError:
         # A double tap on the first screen: the other request made the draft. Answer into that one.
         db.session.rollback()
         draft = service.draft_by_token(token)
-        if draft is None or draft.pupil_id != pupil.id:
+        if draft is None or not sessions.owns(draft, pupil):
             raise
         service.save_step(draft, pupil, step, request.form)
         db.session.commit()
@@ -295,26 +272,14 @@ def _send_failed(pupil, token: str):
 
 
 def _signed_out(token: str, step: str):
-    """No pupil signed in (the session ended mid-message). Keep a post for the pupil's next sign-in,
-    and tell the child plainly to tell the adult in the room now."""
-    held = False
-    if request.method == "POST":
-        try:
-            draft = service.draft_by_token(token)
-            if draft is not None:
-                service.hold_until_signed_in(draft, step, request.form)
-                db.session.commit()
-                held = True
-        except (service.ConcernError, SQLAlchemyError):
-            db.session.rollback()
-    sent_later = held and step == "send"
+    """No pupil signed in (the session ended mid-message): nothing is written or shown; the child is
+    told plainly to tell the adult in the room now. What the session had kept went to the DSL when
+    it ended (``sessions``)."""
+    sent = bool(g.get("tell_interrupted_sent"))
     if _wants_json():
-        return _json("signed_out", 200, held=held, message=(
-            _("You were signed out. Please tell the adult in your room now. Your message is kept safe: "
-              "it will be sent when you sign in again.") if sent_later else
-            _("You were signed out. Please tell the adult in your room now, then sign in again.")))
-    return render_template("concerns/tell_now.html", back=None, signed_out=True, held=held, sent_later=sent_later,
-                           idle=bool(g.get("idle_signed_out")))
+        return _json("signed_out", 200, message=_("You were signed out. Please tell the adult in your room now."))
+    return render_template("concerns/tell_now.html", back=None, signed_out=True, sent=sent,
+                           idle=bool(session.get("idle_signed_out")))
 
 
 @bp.get("/tell/<token>/thanks")
@@ -322,7 +287,7 @@ def _signed_out(token: str, step: str):
 def thanks(token: str):
     """"Thank you for telling us": who will read it and when, and what to do right now."""
     concern = service.concern_by_key(token)
-    if concern is None or concern.pupil_id != current_user.id or concern.source != "pupil":
+    if concern is None or concern.pupil_id != current_user.id or concern.source != "pupil" or concern.interrupted:
         abort(404)
     return render_template("concerns/thanks.html", concern=concern, readers=service.readers(concern.school_id),
                            back=session.pop("tell_from", None))
@@ -466,7 +431,8 @@ def inbox_csv():
               _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, local_time(c.created_at), c.pupil.full_name,
-             classes[c.class_id].name if c.class_id in classes else "", labels.SOURCES[c.source],
+             classes[c.class_id].name if c.class_id in classes else "",
+             labels.INTERRUPTED if c.interrupted else labels.SOURCES[c.source],
              labels.CATEGORIES[c.category], labels.FEELINGS.get(c.feeling, ""), labels.WHAT.get(c.what, ""),
              labels.ABOUT.get(c.about, ""), labels.LOCATIONS.get(c.location, ""), labels.STATUSES[c.status],
              labels.OUTCOMES.get(c.outcome, ""), _("Yes") if c.urgent else _("No"),
