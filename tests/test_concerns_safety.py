@@ -193,8 +193,9 @@ def test_a_failed_alert_is_retried_and_the_concern_is_on_the_dashboard_regardles
     assert result.exit_code == 1 and "failed (will be retried): 1" in result.output
     monkeypatch.undo()
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", outbox)
-    with app.app_context():
-        db.session.execute(update(PendingMail).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    with app.app_context():  # (ten minutes later: not combined with the first alert)
+        db.session.execute(update(PendingMail).values(next_attempt_at=utcnow() - timedelta(seconds=1),
+                                                      created_at=utcnow() - timedelta(minutes=10)))
         db.session.commit()
     # The next concern's own send also retries the earlier one: both go out.
     tell(signed_in(app, login_as, school.pupil), words="second")

@@ -21,8 +21,9 @@ from datetime import timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context, has_request_context, url_for
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -36,14 +37,17 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 30  # about a day of back-off; then the alert is shown as failed on the dashboard
 CLAIM_FOR = timedelta(minutes=5)
+# Alerts about one pupil within this long are combined into the first (every concern is still stored
+# and on the dashboard); an urgent concern after non-urgent ones is still alerted at once.
+COMBINE_WITHIN = timedelta(minutes=5)
 
 
 def _link(endpoint: str, **values) -> str:
-    """An absolute link into the DSL dashboard (which asks the reader to sign in)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["APP_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link into the DSL dashboard (which asks the reader to sign in). Built from
+    APP_BASE_URL only, never from the request's Host header (which anyone can set)."""
+    base = urlsplit(current_app.config["APP_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def concern_link(concern_id: int) -> str:
@@ -83,6 +87,7 @@ def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = N
     subjects = " / ".join(_every_language(subject))
     body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
         intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
+
         _("This email deliberately contains no details."))) + "\n"))
     addresses = dsl_addresses(school_id)
     now = utcnow()
@@ -97,8 +102,25 @@ def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = N
     return len(addresses)
 
 
+def _already_alerted(concern: Concern) -> bool:
+    """An alert about this pupil went (or is going) out in the last few minutes, and it covers this
+    concern: it was urgent, or this one is not."""
+    recent = db.session.execute(
+        select(Concern.urgent).join(PendingMail, PendingMail.concern_id == Concern.id)
+        .where(Concern.pupil_id == concern.pupil_id, Concern.id != concern.id,
+               PendingMail.created_at >= utcnow() - COMBINE_WITHIN)).scalars().all()
+    return bool(recent) and (any(recent) or not concern.urgent)
+
+
 def queue_new_concern(concern: Concern) -> int:
-    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many."""
+    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many.
+
+    A pupil's concerns within a few minutes share one alert (a child tapping Send again and again,
+    or someone flooding the DSL's inbox): the concerns are all stored, the email goes once.
+    """
+    if _already_alerted(concern):
+        log.info("Concern %s: combined into the alert sent for the same pupil in the last few minutes.", concern.id)
+        return 0
     name = db.session.get(School, concern.school_id).name
 
     def subject():
@@ -107,8 +129,11 @@ def queue_new_concern(concern: Concern) -> int:
 
     def intro():
         if concern.urgent:
-            return _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
-        return _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+            text = _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
+        else:
+            text = _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+        return text + " " + _("More concerns about the same pupil in the next few minutes are not emailed "
+                              "separately: they are on the dashboard.")
 
     return _queue(concern.school_id, subject, intro, concern_link(concern.id), concern.id)
 
