@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, pupil_required, role_required, staff_required
-from ..auth.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..extensions import db
 from ..redirects import safe_path
 from ..schools.models import Role
@@ -53,11 +53,6 @@ STEP_CHOICES = {
 }
 
 
-def _safe_path(target: str | None) -> str | None:
-    """A "Go back" target: a path on this site, never back into a message."""
-    return safe_path(target, refuse_prefixes=("/tell",))
-
-
 def _pupil():
     return current_user._get_current_object() if current_user.is_authenticated and current_user.is_pupil else None
 
@@ -73,8 +68,7 @@ def _json(status: str, code: int = 200, **extra):
 
 @bp.record_once
 def _connect(state) -> None:
-    """Deliver, when a session ends, what a pupil had started; register the key commands."""
-    state.app.cli.add_command(data_key_cli)
+    """Deliver, when a session ends, what a pupil had started (``sessions``)."""
     state.app.jinja_env.globals["concern_labels"] = labels
     state.app.jinja_env.globals["tell_session_tag"] = sessions.page_tag
     sessions.connect(state.app)
@@ -112,7 +106,7 @@ def local_time(moment, fmt: str = "%d/%m/%Y %H:%M") -> str:
 def start():
     """The "Tell an adult" button: a signed-in pupil starts (or carries on) a message; anyone else is
     told plainly to tell the adult in the room, and how to sign in to send a message."""
-    back = _safe_path(request.args.get("from"))
+    back = safe_path(request.args.get("from"), refuse=("/tell",))
     if current_user.is_authenticated and current_user.is_staff:
         return redirect(url_for("concerns.log_concern"))
     pupil = _pupil()
@@ -136,7 +130,7 @@ def start():
 @public
 def calm():
     """"Hide this page" without script: a calm screen instead of whatever was showing."""
-    return render_template("concerns/calm.html", back=_safe_path(request.args.get("from")))
+    return render_template("concerns/calm.html", back=safe_path(request.args.get("from"), refuse=("/tell",)))
 
 
 @bp.route("/tell/<token>/<step>", methods=["GET", "POST"])
@@ -632,5 +626,3 @@ def incident_log_csv():
              (f"C{r.ref}" if r.kind == "concern" else f"I{r.ref}")] for r in rows]
     return _csv_response(service.csv_text(header, data), f"online-safety-incident-log-{start}-to-{end}.csv")
 
-
-from .cli import data_key_cli  # noqa: E402  (also adds `flask concerns ...` commands to bp.cli)
