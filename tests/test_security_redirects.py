@@ -56,7 +56,7 @@ BYPASSES = [
     "/staff/..//evil.example",
     "/staff//evil.example",
     "https:evil.example",
-    "/" + "a" * 400,
+    "/" + "a" * 600,
     "",
     "\t",
 ]
