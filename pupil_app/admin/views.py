@@ -316,6 +316,7 @@ def new_staff(school_id: int):
                 status = 400
             else:
                 db.session.commit()
+                service.send_notices()
                 return _link_page(staff, token, new=True)
         else:
             status = 400
@@ -341,6 +342,7 @@ def staff_detail(staff_id: int):
                 status = 400
             else:
                 db.session.commit()
+                service.send_notices()
                 flash(_("%(name)s saved.", name=staff.display_name))
                 return redirect(url_for("admin.staff_list", school_id=school.id))
         else:

@@ -79,17 +79,22 @@ def _every_language(build) -> list[str]:
     return out
 
 
-def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None) -> int:
+def _queue(school_id: int, subject, intro, link: str | None, concern_id: int | None = None,
+           addresses: list[str] | None = None) -> int:
     """Queue alerts already claimed by this request, which sends them once it has committed (no
     second process can pick them up meanwhile; if this one dies, the claim runs out and the next
     send or `flask concerns send-alerts` delivers them). ``subject`` and ``intro`` build the text
     in the current language; the message carries every language."""
     subjects = " / ".join(_every_language(subject))
-    body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
-        intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
+    def text() -> str:
+        parts = [intro()]
+        if link:
+            parts.append(_("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link)
+        parts.append(_("This email deliberately contains no details."))
+        return "\n\n".join(parts) + "\n"
 
-        _("This email deliberately contains no details."))) + "\n"))
-    addresses = dsl_addresses(school_id)
+    body = "\n\n----\n\n".join(_every_language(text))
+    addresses = dsl_addresses(school_id) if addresses is None else addresses
     now = utcnow()
     rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
                         body=body, next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
@@ -136,6 +141,12 @@ def queue_new_concern(concern: Concern) -> int:
                               "separately: they are on the dashboard.")
 
     return _queue(concern.school_id, subject, intro, concern_link(concern.id), concern.id)
+
+
+def queue_notice(school_id: int, subject, intro, addresses: list[str] | None = None) -> int:
+    """A notice about the school's safeguarding set-up (a new DSL, a DSL's address changed): to the
+    school's DSLs, or to ``addresses``. Sent like alerts, once the change has committed."""
+    return _queue(school_id, subject, intro, None, addresses=addresses)
 
 
 def queue_new_incident(incident: Incident) -> int:
