@@ -52,9 +52,17 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
-    # Sign-in hardening.
-    FAILED_SIGNINS_BEFORE_LOCK = 5
-    SIGNIN_LOCK = timedelta(minutes=5)
+    # Sign-in hardening (auth.throttle): wrong tries slow the guesser; they never lock the owner out.
+    PASSWORD_FAILS_PER_CLIENT_ACCOUNT = "5 per 5 minutes"
+    PASSWORD_FAILS_PER_CLIENT = "50 per 10 minutes"
+    PASSWORD_FAILS_PER_ACCOUNT = "20 per hour"
+    PICTURE_FAILS_PER_PUPIL = "5 per 10 minutes"
+    PICTURE_FAILS_PER_DEVICE = "10 per 10 minutes"
+    PICTURE_FAILS_PER_CLASS = "40 per 10 minutes"
+    # The class page takes picture sign-ins only while a teacher has opened the class for a lesson:
+    # for CLASS_OPEN_FOR, and never past SCHOOL_DAY_ENDS (school time zone).
+    CLASS_OPEN_FOR = timedelta(hours=3)
+    SCHOOL_DAY_ENDS = os.environ.get("SCHOOL_DAY_ENDS", "17:00")
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
     BADGE_LIFETIME = timedelta(days=int(os.environ.get("BADGE_LIFETIME_DAYS", "400")))
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")

@@ -30,6 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,7 @@ def seed(env: dict) -> dict:
     from pupil_app.extensions import db
     from pupil_app.pledge import service as pledge
     from pupil_app.schools.models import Pupil, School, SchoolClass, Trust
+    from pupil_app.timeutil import utcnow
 
     app = create_app("production")
     with app.app_context():
@@ -107,7 +109,9 @@ def seed(env: dict) -> dict:
         trust = Trust(name="Bench Trust")
         school = School(trust=trust, name="Bench Primary")
         ks2 = SchoolClass(school=school, name="Year 4", year_group=4, signin_token=auth.new_class_token())
-        rec = SchoolClass(school=school, name="Reception", year_group=0, signin_token=auth.new_class_token())
+        # Opened for the lesson by the teacher (the class page takes picture sign-ins only then).
+        rec = SchoolClass(school=school, name="Reception", year_group=0, signin_token=auth.new_class_token(),
+                          signin_open_until=utcnow() + timedelta(hours=3))
         db.session.add_all([trust, school, ks2, rec])
         db.session.flush()
         hashed = auth.hash_password(PASSWORD)  # the production argon2id profile
