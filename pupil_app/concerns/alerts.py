@@ -24,8 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select, update
 
 from ..extensions import db

@@ -69,7 +69,7 @@ def has_substance(draft: ConcernDraft) -> bool:
 
 def deliver_interrupted(drafts: list[ConcernDraft]) -> list[Concern]:
     """Send these drafts to the DSL marked as interrupted (empty ones are deleted). Flushes."""
-    from . import service
+    from . import telling
 
     delivered = []
     for draft in drafts:
@@ -77,7 +77,7 @@ def deliver_interrupted(drafts: list[ConcernDraft]) -> list[Concern]:
         if pupil is None or not has_substance(draft):
             db.session.delete(draft)
             continue
-        concern, _created = service.submit(pupil, draft.token, service.draft_answers(draft), interrupted=True)
+        concern, _created = telling.submit(pupil, draft.token, telling.draft_answers(draft), interrupted=True)
         delivered.append(concern)
     db.session.flush()
     return delivered
