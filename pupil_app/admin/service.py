@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import crypto
+from .. import crypto, csv_export
 from ..auth import service as auth_service
 from ..auth.models import Badge
 from ..extensions import db
@@ -66,7 +66,7 @@ def clean(text: str | None) -> str:
 
 
 def looks_like_formula(text: str) -> bool:
-    return text[:1] in ("=", "+", "-", "@", "\t", "\r")
+    return csv_export.looks_like_formula(text)
 
 
 NAME_PUNCTUATION = set(" '’-.")
