@@ -46,6 +46,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    from .logredact import install
+
+    install()  # no token or search words in any log line
     return app
 
 
