@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from pupil_app.extensions import db
 from pupil_app.content import current_content
+from pupil_app.extensions import db
 from pupil_app.pledge import parents, versions
 from pupil_app.schools.models import Pupil, Role, School
 
