@@ -124,7 +124,9 @@ def register_errorhandlers(app: Flask) -> None:
 
         if request_ctx and request_ctx.url_adapter is None:
             # A request for a host this site does not serve (TRUSTED_HOSTS): no links can be built.
-            return f"{code} {title}", code, {"Content-Type": "text/plain; charset=utf-8"}
+            from flask import Response
+
+            return Response(f"{code} {title}", mimetype="text/plain"), code
         return render_template("error.html", code=code, title=title, message=message), code
 
     from flask_babel import lazy_gettext as _l

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from sqlalchemy import delete
@@ -19,8 +19,8 @@ from pupil_app import create_app, ratelimit
 from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
 from pupil_app.pledge import service, versions
-from pupil_app.timeutil import utcnow
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
+from pupil_app.timeutil import utcnow
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -13,8 +13,7 @@ DSL role itself, are guarded more tightly than the rest of a staff record:
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..concerns import alerts, audit
 from ..schools.models import Role, StaffUser

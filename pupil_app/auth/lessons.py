@@ -9,7 +9,7 @@ Badges and typed passwords are not affected (they are not guessable in the same 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -21,16 +21,16 @@ from ..timeutil import utcnow
 
 def _end_of_school_day(now_utc: datetime) -> datetime:
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    local = now_utc.replace(tzinfo=timezone.utc).astimezone(zone)
+    local = now_utc.replace(tzinfo=UTC).astimezone(zone)
     hours, minutes = (int(x) for x in current_app.config["SCHOOL_DAY_ENDS"].split(":"))
     end = datetime.combine(local.date(), time(hours, minutes), tzinfo=zone)
-    return end.astimezone(timezone.utc).replace(tzinfo=None)
+    return end.astimezone(UTC).replace(tzinfo=None)
 
 
 def clock(moment_utc: datetime) -> str:
     """A time of today as staff read it (school time zone), e.g. "14:30"."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return moment_utc.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%H:%M")
+    return moment_utc.replace(tzinfo=UTC).astimezone(zone).strftime("%H:%M")
 
 
 def is_open(school_class: SchoolClass) -> bool:

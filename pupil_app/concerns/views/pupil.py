@@ -99,10 +99,7 @@ def step(token: str, step: str):
     if draft is None:
         concern = telling.concern_by_key(token)
         if concern is not None:
-            if concern.pupil_id == pupil.id and concern.source == "pupil" and not concern.interrupted:
-                return _saved(token)
-            # Another child's message, already sent (a shared device): the script can forget its copy.
-            return json("done", 404) if wants_json() else abort(404)
+            return _already_sent(pupil, concern, token)
     elif not sessions.owns(draft, pupil):
         return json("unknown", 404) if wants_json() else abort(404)
     if request.method == "POST":
@@ -122,6 +119,14 @@ def step(token: str, step: str):
             return _render_step(pupil, token, draft, step, error=CALM_FAILURE, status=503, posted=request.form)
         return redirect(url_for("concerns.step", token=token, step=telling.step_after(step)), 303)
     return _render_step(pupil, token, draft, step)
+
+
+def _already_sent(pupil, concern, token: str):
+    """This child's own message, sent: "Thank you" again. Anything else (another child's message on a
+    shared device, or one delivered when a session ended): the script can forget its copy."""
+    if concern.pupil_id == pupil.id and concern.source == "pupil" and not concern.interrupted:
+        return _saved(token)
+    return json("done", 404) if wants_json() else abort(404)
 
 
 def _save(pupil, token: str, draft, step: str) -> None:
