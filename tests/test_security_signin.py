@@ -52,6 +52,16 @@ def device(app, address="10.0.0.1"):
     return c
 
 
+def morning_zone() -> str:
+    """A time zone where it is now between 9 and 10 in the morning (so a class can be opened, whenever
+    the test runs)."""
+    from datetime import datetime, timezone
+
+    hour = datetime.now(timezone.utc).hour
+    offset = (9 - hour + 12) % 24 - 12  # local = UTC + offset, in -12..11
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
+
+
 def close(app, class_id):
     with app.app_context():
         db.session.execute(update(SchoolClass).where(SchoolClass.id == class_id).values(signin_open_until=None))
@@ -87,7 +97,8 @@ def test_a_closed_class_shows_no_names_and_takes_no_picture_sign_in(app, make_cl
 
 
 def test_the_teacher_opens_the_class_for_a_lesson_and_it_closes_itself(app, make_class, make_pupil, make_staff,
-                                                                       login_as):
+                                                                       login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "TIMEZONE", morning_zone())
     klass = make_class(1)
     pupil = make_pupil(klass, first_name="Alfie", password=None)
     close(app, klass.id)
@@ -101,14 +112,20 @@ def test_the_teacher_opens_the_class_for_a_lesson_and_it_closes_itself(app, make
     assert r.status_code == 303
     with app.app_context():
         until = db.session.get(SchoolClass, klass.id).signin_open_until
-    if until is not None:  # (None: the school day was already over when the test ran)
-        assert until <= utcnow() + app.config["CLASS_OPEN_FOR"]
-        assert tap(device(app), f"/class/{klass.token}/{pupil.id}", pupil.pictures).status_code == 302
-        with app.app_context():  # three hours later, or after the school day: closed again
-            db.session.execute(update(SchoolClass).where(SchoolClass.id == klass.id)
-                               .values(signin_open_until=utcnow() - timedelta(seconds=1)))
-            db.session.commit()
-        assert "Alfie" not in device(app).get(f"/class/{klass.token}").get_data(as_text=True)
+    assert utcnow() + timedelta(hours=2, minutes=59) < until <= utcnow() + app.config["CLASS_OPEN_FOR"]
+    assert tap(device(app), f"/class/{klass.token}/{pupil.id}", pupil.pictures).status_code == 302
+    with app.app_context():  # three hours later: closed again
+        db.session.execute(update(SchoolClass).where(SchoolClass.id == klass.id)
+                           .values(signin_open_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert "Alfie" not in device(app).get(f"/class/{klass.token}").get_data(as_text=True)
+    # After the end of the school day it cannot be opened at all (and an opening never runs past it).
+    monkeypatch.setitem(app.config, "SCHOOL_DAY_ENDS", "00:00")
+    r = staff.post(f"/staff/classes/{klass.id}/open", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert "The school day is over" in staff.get(r.location).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(SchoolClass, klass.id).signin_open_until < utcnow()
     # Another school's teacher cannot open it.
     stranger = app.test_client()
     login_as(make_staff(Role.TEACHER), test_client=stranger)

@@ -65,3 +65,42 @@ def test_go_back_on_calm_and_tell_stays_on_the_site(tab, target):
         for link in tab.page.locator("a.big-button").all():
             href = link.evaluate("a => a.href")  # as the browser resolved it
             assert urlparse(href).hostname == "127.0.0.1", (target, href)
+
+
+def test_a_closed_class_page_is_calm_accessible_and_shows_no_names(tab, app, make_class, make_pupil, make_staff,
+                                                                   browser, live_server, monkeypatch):
+    from sqlalchemy import update
+
+    from ..test_security_signin import morning_zone
+
+    monkeypatch.setitem(app.config, "TIMEZONE", morning_zone())
+    from pupil_app.extensions import db
+    from pupil_app.schools.models import Role, SchoolClass
+
+    klass = make_class(1, name="Year 1")
+    make_pupil(klass, first_name="Alfie", password=None)
+    with app.app_context():
+        db.session.execute(update(SchoolClass).where(SchoolClass.id == klass.id).values(signin_open_until=None))
+        db.session.commit()
+    for width, height in ((1024, 768), (768, 1024), (390, 844)):
+        tab.page.set_viewport_size({"width": width, "height": height})
+        tab.goto(f"/class/{klass.token}")
+        assert "Your class is not open for signing in yet" in tab.page.inner_text("h1")
+        assert "Alfie" not in tab.page.content()
+        tab.screenshot(f"class-closed-{width}x{height}")
+    tab.assert_accessible()
+    # The teacher opens it from their class page.
+    staff_context = browser.new_context(viewport={"width": 1024, "height": 768})
+    staff_page = staff_context.new_page()
+    teacher = make_staff(Role.TEACHER, classes=(klass,))
+    staff_page.goto(live_server + "/staff/sign-in")
+    staff_page.fill("#username", teacher.username)
+    staff_page.fill("#password", teacher.password)
+    staff_page.click("button[type=submit]")
+    staff_page.goto(live_server + f"/staff/classes/{klass.id}")
+    staff_page.click("button:has-text('Open picture sign-in for this lesson')")
+    staff_page.wait_for_selector("text=Open for picture sign-in until")
+    staff_page.screenshot(path="test-artifacts/class-opened-staff.png", full_page=True)
+    staff_context.close()
+    tab.goto(f"/class/{klass.token}")
+    tab.page.wait_for_selector("a.name-tile:has-text('Alfie')")
