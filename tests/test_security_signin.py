@@ -21,7 +21,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role, SchoolClass, StaffUser
 from pupil_app.timeutil import utcnow
 
-from .conftest import PASSWORD, Ids
+from .helpers import PASSWORD, Ids
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -13,7 +13,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role
 
 from .concern_flow import count_concerns, csrf, csrf_of, send_form, start, tap
-from .conftest import PASSWORD
+from .helpers import PASSWORD
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from pupil_app.schools.models import Pupil, SchoolClass
 from pupil_app.timeutil import utcnow
 
 from ..concern_flow import count_concerns
-from ..conftest import PASSWORD
 from ..content_factory import REAL
+from ..helpers import PASSWORD
 from .conftest import Page
 
 CONTENT = load_content(REAL)
