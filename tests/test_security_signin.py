@@ -9,7 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -55,9 +55,9 @@ def device(app, address="10.0.0.1"):
 def morning_zone() -> str:
     """A time zone where it is now between 9 and 10 in the morning (so a class can be opened, whenever
     the test runs)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    hour = datetime.now(timezone.utc).hour
+    hour = datetime.now(UTC).hour
     offset = (9 - hour + 12) % 24 - 12  # local = UTC + offset, in -12..11
     return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
 
