@@ -1,7 +1,7 @@
 """security: a Tell-an-adult draft belongs to one session; interrupted messages are marked
 
 Revision ID: 0010_security
-Revises: 0004_coverage_admin
+Revises: 0012_school_year
 
 ``concern_drafts.session_hash`` binds a draft to the session that started it (a keyed hash of that
 session's random id); ``send_requested_at`` goes (a post after the session ended is no longer kept:
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = "0010_security"
-down_revision = "0004_coverage_admin"
+down_revision = "0012_school_year"
 branch_labels = None
 depends_on = None
 
