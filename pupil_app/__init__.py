@@ -22,6 +22,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         ProductionConfig.check()
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
         app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ["DATABASE_URL"])
+        app.config["APP_BASE_URL"] = os.environ["APP_BASE_URL"].rstrip("/")
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts()
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -44,6 +46,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    from .logredact import install
+
+    install()  # no token or search words in any log line
     return app
 
 
@@ -117,6 +122,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(code: int, title: str, message: str):
+        from flask.globals import request_ctx
+
+        if request_ctx and request_ctx.url_adapter is None:
+            # A request for a host this site does not serve (TRUSTED_HOSTS): no links can be built.
+            from flask import Response
+
+            return Response(f"{code} {title}", mimetype="text/plain"), code
         return render_template("error.html", code=code, title=title, message=message), code
 
     from flask_babel import lazy_gettext as _l

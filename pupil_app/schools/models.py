@@ -76,6 +76,8 @@ class SchoolClass(db.Model):
     signin_token: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The class page takes picture sign-ins only until then: a teacher opens it for a lesson.
+    signin_open_until: Mapped[datetime | None] = mapped_column()
 
     school: Mapped[School] = relationship(back_populates="classes")
     pupils: Mapped[list[Pupil]] = relationship(back_populates="school_class", order_by="Pupil.first_name")
