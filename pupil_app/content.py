@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from . import curriculum
+
 BANDS = ("ks1", "ks2", "eop")
 CATEGORIES = ("content", "contact", "conduct", "commerce")
 BAND_TYPES = {
@@ -26,7 +28,8 @@ BAND_TYPES = {
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 PICTURE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.svg$")
 MAX_PICTURE_BYTES = 16 * 1024
-MAX_TEXT = {"title": 80, "summary": 140, "text": 400, "alt": 200, "prompt": 300, "explain": 400, "scenario": 500}
+MAX_TEXT = {"title": 80, "summary": 140, "text": 400, "alt": 200, "prompt": 300, "explain": 400, "scenario": 500,
+            "discuss": 200, "notes": 400}
 # Pledges: a promise fits one screen for a child; the parent statements are the policy's own sentences.
 PLEDGE_IDS = ("ks1", "ks2")
 PLEDGE_SIGN = ("tap", "name")
@@ -78,6 +81,8 @@ class Screen:
     text: str
     picture: str
     alt: str
+    discuss: str = ""  # teach mode: a question for the class (pupils read it on the board)
+    notes: str = ""  # teach mode: what the teacher should know or do on this screen
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class Question:
     picture: str | None = None
     alt: str = ""
     scenario: str = ""
+    topic: str = ""  # a curriculum topic (outcomes.toml [[topics]]) this question checks
 
     @property
     def is_order(self) -> bool:
@@ -151,6 +157,9 @@ class Module:
     screens: tuple[Screen, ...]
     questions: tuple[Question, ...]
     source: str = field(compare=False, default="")
+    year: int = -1  # year group it is written for: 0 = Reception ... 6 = Year 6
+    foundation: str = ""  # the module of the year before that this one builds on ("" for Reception)
+    topics: tuple[str, ...] = ()  # curriculum topics it teaches (outcomes.toml [[topics]])
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -236,6 +245,7 @@ class Content:
     pledges: Mapping[str, Pledge] = field(default_factory=dict)
     parent_aup: ParentAup | None = None
     policy: Mapping[str, PolicySection] = field(default_factory=dict)
+    curriculum: Any = None  # pupil_app.curriculum.Curriculum: frameworks, topics, outcome tags
 
     def pledge_for_band(self, band: str | None) -> Pledge | None:
         """The pledge a pupil of ``band`` makes (end of primary uses the KS2 pledge)."""
@@ -245,8 +255,12 @@ class Content:
         """The band's modules in teaching order: by category (4Cs order), then ``order``."""
         return sorted(
             (m for m in self.modules.values() if m.band == band),
-            key=lambda m: (CATEGORIES.index(m.category), m.order, m.id),
+            key=lambda m: (CATEGORIES.index(m.category), m.year, m.order, m.id),
         )
+
+    def modules_for_year(self, year: int) -> list[Module]:
+        """A year group's modules (0 = Reception), in teaching order: the curriculum of that year."""
+        return [m for m in self.modules_for_band(curriculum.YEAR_BAND.get(year, "")) if m.year == year]
 
     def outcomes_for_band(self, band: str) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.band == band]
@@ -262,6 +276,7 @@ class Content:
             for s in m.screens:
                 yield m.source, s.text
                 yield m.source, s.alt
+                yield from ((m.source, t) for t in (s.discuss, s.notes) if t)
             for q in m.questions:
                 for text in (q.scenario, q.prompt, q.alt, q.explain):
                     if text:
@@ -462,7 +477,8 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
         if not isinstance(s, dict):
             check.fail(w, "must be a table")
             continue
-        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures), check.text(w, s, "alt")))
+        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures), check.text(w, s, "alt"),
+                              *curriculum.screen_fields(w, s, check)))
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
@@ -499,7 +515,7 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
         questions.append(Question(
             id=qid, type=qtype, prompt=check.text(w, q, "prompt"), outcome=str(outcome),
             explain=check.text(w, q, "explain"), choices=_choices(w, q, qtype, pictures, check),
-            picture=picture, alt=alt, scenario=scenario,
+            picture=picture, alt=alt, scenario=scenario, topic=curriculum.question_topic(w, q, check),
         ))
     taught = {q.outcome for q in questions}
     for oid in mod_outcomes:
@@ -514,6 +530,7 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
         picture=check.picture(rel, data.get("picture"), pictures),
         outcomes=tuple(mod_outcomes), risks=tuple(mod_risks),
         screens=tuple(screens), questions=tuple(questions), source=rel,
+        **curriculum.module_fields(rel, data, check),
     )
 
 
@@ -829,6 +846,9 @@ def load_content(root: str | Path) -> Content:
             if rid not in taught:
                 check.fail("outcomes.toml", f"risk '{rid}' is not taught by any module")
 
+    # The curriculum: frameworks, topics, outcome tags, years, foundations, reading levels.
+    plan = curriculum.check_curriculum(base, modules, outcomes, check) if not check.problems else None
+
     # Pledges rest on modules and outcomes, so they are checked once those have loaded.
     policy, pledges, parent_aup = _load_pledges(root, modules, outcomes, pictures, check)
 
@@ -836,13 +856,14 @@ def load_content(root: str | Path) -> Content:
         raise ContentError(check.problems)
     return Content(bands=bands, categories=categories, outcomes=outcomes, risks=risks,
                    modules=modules, pictures=pictures, root=root, pledges=pledges, parent_aup=parent_aup,
-                   policy=policy)
+                   policy=policy, curriculum=plan)
 
 
 def extract_content_strings(fileobj, keywords, comment_tags, options):  # pragma: no cover - run by pybabel
     """Babel extractor: yields every translatable string of one content TOML file."""
     data = tomllib.loads(fileobj.read().decode("utf-8"))
-    keys = ("name", "summary", "title", "text", "alt", "prompt", "explain", "scenario", "why", "intro")
+    keys = ("name", "summary", "title", "text", "alt", "prompt", "explain", "scenario", "why", "intro",
+            "discuss", "notes", "efcw_says", "rshe")
 
     def walk(node: Any) -> Iterator[str]:
         if isinstance(node, dict):

@@ -25,8 +25,8 @@ from .conftest import Ids
 from .content_factory import REAL
 
 CONTENT = load_content(REAL)
-KS1 = CONTENT.modules_for_band("ks1")
-KS2 = CONTENT.modules_for_band("ks2")
+KS1 = CONTENT.modules_for_year(1)  # the year1 fixture class
+KS2 = CONTENT.modules_for_year(4)
 
 
 def attempt(app, pupil, module, *, wrong: dict[str, list[str]] | None = None, when: datetime | None = None,

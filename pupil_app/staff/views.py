@@ -40,7 +40,7 @@ def class_detail(class_id: int):
             ModuleProgress.pupil_id.in_([p.id for p in pupils]), ModuleProgress.completed_at.is_not(None)))
         for row in rows:
             done[row.pupil_id] = done.get(row.pupil_id, 0) + 1
-    modules_in_band = len(current_app.extensions["content"].modules_for_band(school_class.band))
+    modules_in_band = len(current_app.extensions["content"].modules_for_year(school_class.year_group))
     return render_template("staff/class.html", school_class=school_class, pupils=pupils, done=done,
                            modules_in_band=modules_in_band, form=ConfirmForm())
 
