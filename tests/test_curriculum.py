@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pupil_app.content import CATEGORIES, ContentError, load_content
-from pupil_app.curriculum import READING_CEILING, YEAR_NAMES, YEARS, curriculum_map, reading_grade, syllables
+from pupil_app.content.curriculum import READING_CEILING, YEAR_NAMES, YEARS, curriculum_map, reading_grade, syllables
 
 from .content_factory import REAL, write_content
 

@@ -9,9 +9,9 @@ outcome is tagged with the frameworks a school reports against (Education for a 
 RSHE 2026, the Wales Digital Competence Framework, the 4Cs), and every module stays under its
 band's reading-level ceiling.
 
-``content.py`` calls ``module_fields``, ``screen_fields`` and ``question_topic`` while reading a
-module, and ``check_curriculum`` once every module has loaded; problems go to the same checker, so
-``flask content check`` reports them together with every other fault.
+``modules.py`` calls ``module_fields``, ``screen_fields`` and ``question_topic`` while reading
+a module, and ``loader.py`` calls ``check_curriculum`` once every module has loaded; problems go
+to the same checker, so ``flask content check`` reports them together with every other fault.
 """
 
 from __future__ import annotations
