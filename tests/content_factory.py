@@ -66,7 +66,7 @@ def write_content(root: Path) -> Path:
             mid = module_id(year, cat)
             risks = [r["id"] for r in base["risks"] if r["category"] == cat]
             asked = [outcomes[(n + c * 5) % len(outcomes)] for n in range(5)]
-            taught = topics[:4] if (year, cat) == (0, "content") else topics[4:] if (year, cat) == (2, "content") else []
+            taught = {(0, "content"): topics[:4], (2, "content"): topics[4:]}.get((year, cat), [])
             body = (f'id = "{mid}"\nband = "{band}"\ncategory = "{cat}"\nversion = 1\norder = 1\nyear = {year}\n'
                     + (f'foundation = "{module_id(year - 1, cat)}"\n' if year else "")
                     + f'title = "{band} {cat}"\nsummary = "About {cat}"\npicture = "p.svg"\n'
@@ -103,8 +103,10 @@ def write_pledges(root: Path, module_outcomes: dict[str, list[str]]) -> None:
                 f'sign = "{"tap" if key == "ks1" else "name"}"\ntitle = "Promises"\nintro = "Make them."\n'
                 'picture = "p.svg"\nalt = "A picture"\n')
         for n, statement in enumerate(policy[key], 1):
-            modules = sorted((m for m in module_outcomes if YEAR_BAND_OF.get(m.split("-")[0], m.split("-")[0]) in bands
-                              and m.endswith("-" + CATEGORIES[n % 4])), key=lambda m: (m.startswith("y"), m.startswith("eop"), m))
+            modules = sorted((m for m in module_outcomes
+                              if YEAR_BAND_OF.get(m.split("-")[0], m.split("-")[0]) in bands
+                              and m.endswith("-" + CATEGORIES[n % 4])),
+                             key=lambda m: (m.startswith("y"), m.startswith("eop"), m))
             outcomes = sorted({module_outcomes[m][0] for m in modules})
             picture = f"{key}-promise-{n}.svg"
             (root / "pictures" / picture).write_text(SVG)

@@ -17,8 +17,9 @@ to the same checker, so ``flask content check`` reports them together with every
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 YEARS = tuple(range(7))
 YEAR_NAMES = {0: "Reception", 1: "Year 1", 2: "Year 2", 3: "Year 3", 4: "Year 4", 5: "Year 5", 6: "Year 6"}
@@ -194,6 +195,43 @@ def _tags(base: Mapping[str, Any], strands: Mapping[str, str], elements: Mapping
     return tags
 
 
+def _check_module(m: Any, modules: Mapping[str, Any], topics: Mapping[str, Topic], check: Any) -> float:
+    """One module's foundation, topics and reading level; returns its reading grade."""
+    if m.year > 0:
+        base_module = modules.get(m.foundation)
+        if base_module is None:
+            check.fail(m.source, f"foundation '{m.foundation}' is not a module")
+        elif base_module.year != m.year - 1 or base_module.category != m.category:
+            check.fail(m.source, f"foundation '{m.foundation}' must be a {m.category} module of "
+                                 f"{YEAR_NAMES.get(m.year - 1, 'the year before')}")
+    for tid in m.topics:
+        if tid not in topics:
+            check.fail(m.source, f"unknown topic '{tid}'")
+    for q in m.questions:
+        if q.topic and q.topic not in m.topics:
+            check.fail(m.source, f"question '{q.id}' checks topic '{q.topic}', which the module does not list")
+    grade = reading_grade(pupil_texts(m))
+    ceiling = READING_CEILING.get(m.band)
+    if ceiling is not None and grade > ceiling:
+        check.fail(m.source, f"reads at grade {grade}, above the {m.band} ceiling of {ceiling}: "
+                             "use shorter sentences and shorter words")
+    return grade
+
+
+def _check_coverage(grid: Mapping[tuple[int, str], list[str]], modules: Mapping[str, Any],
+                    topics: Mapping[str, Topic], check: Any) -> None:
+    """Every year x risk has a module; every topic is taught and checked by a question."""
+    for year in YEARS:
+        for cat in CATEGORIES:
+            if (year, cat) not in grid:
+                check.fail("modules/", f"no {cat} module for {YEAR_NAMES[year]}")
+    for tid in topics:
+        if not any(tid in m.topics for m in modules.values()):
+            check.fail("outcomes.toml", f"topic '{tid}' is not taught by any module")
+        elif not any(q.topic == tid for m in modules.values() for q in m.questions):
+            check.fail("outcomes.toml", f"topic '{tid}' is not checked by any quiz question")
+
+
 def check_curriculum(base: Mapping[str, Any], modules: Mapping[str, Any], outcomes: Mapping[str, Any],
                      check: Any) -> Curriculum:
     """Year x risk coverage, foundations, topics taught and checked, outcome tags, reading levels."""
@@ -207,42 +245,16 @@ def check_curriculum(base: Mapping[str, Any], modules: Mapping[str, Any], outcom
     if not topics:
         check.fail("outcomes.toml", "needs a list of [[topics]]")
     tags = _tags(base, strands, elements, check)
+    for oid in outcomes:
+        if oid not in tags and not any(oid in p for p in check.problems):
+            check.fail("outcomes.toml", f"outcome '{oid}' has no framework tags")
 
     grid: dict[tuple[int, str], list[str]] = {}
     reading: dict[str, float] = {}
     for m in sorted(modules.values(), key=lambda m: (m.year, m.order, m.id)):
         grid.setdefault((m.year, m.category), []).append(m.id)
-        if m.year > 0:
-            base_module = modules.get(m.foundation)
-            if base_module is None:
-                check.fail(m.source, f"foundation '{m.foundation}' is not a module")
-            elif base_module.year != m.year - 1 or base_module.category != m.category:
-                check.fail(m.source, f"foundation '{m.foundation}' must be a {m.category} module of "
-                                     f"{YEAR_NAMES.get(m.year - 1, 'the year before')}")
-        for tid in m.topics:
-            if tid not in topics:
-                check.fail(m.source, f"unknown topic '{tid}'")
-        for q in m.questions:
-            if q.topic and q.topic not in m.topics:
-                check.fail(m.source, f"question '{q.id}' checks topic '{q.topic}', which the module does not list")
-        grade = reading_grade(pupil_texts(m))
-        reading[m.id] = grade
-        ceiling = READING_CEILING.get(m.band)
-        if ceiling is not None and grade > ceiling:
-            check.fail(m.source, f"reads at grade {grade}, above the {m.band} ceiling of {ceiling}: "
-                                 "use shorter sentences and shorter words")
-    for year in YEARS:
-        for cat in CATEGORIES:
-            if (year, cat) not in grid:
-                check.fail("modules/", f"no {cat} module for {YEAR_NAMES[year]}")
-    for tid in topics:
-        if not any(tid in m.topics for m in modules.values()):
-            check.fail("outcomes.toml", f"topic '{tid}' is not taught by any module")
-        elif not any(q.topic == tid for m in modules.values() for q in m.questions):
-            check.fail("outcomes.toml", f"topic '{tid}' is not checked by any quiz question")
-    for oid in outcomes:
-        if oid not in tags and not any(oid in p for p in check.problems):
-            check.fail("outcomes.toml", f"outcome '{oid}' has no framework tags")
+        reading[m.id] = _check_module(m, modules, topics, check)
+    _check_coverage(grid, modules, topics, check)
     return Curriculum(strands=strands, elements=elements, topics=topics, tags=tags, reading=reading,
                       grid={k: tuple(v) for k, v in grid.items()})
 

@@ -121,8 +121,8 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
         if not isinstance(s, dict):
             check.fail(w, "must be a table")
             continue
-        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures), check.text(w, s, "alt"),
-                              *curriculum.screen_fields(w, s, check)))
+        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures),
+                              check.text(w, s, "alt"), *curriculum.screen_fields(w, s, check)))
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
