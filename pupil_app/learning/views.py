@@ -135,3 +135,7 @@ def result(module_id: str, attempt_id: int):
     return render_template("learning/result.html", module=module, attempt=attempt,
                            reviews=service.review(attempt, module),
                            stars=service.stars_for(attempt.score, attempt.total), form=ConfirmForm())
+
+
+# Teacher pages (curriculum, preview, teach mode) share this blueprint; importing them registers them.
+from . import teach_views  # noqa: E402, F401
