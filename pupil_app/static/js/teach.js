@@ -17,7 +17,8 @@
     count.textContent = deck.getAttribute("data-of-label")
       .replace("{n}", current + 1).replace("{t}", slides.length);
     if (window.history && history.replaceState) { history.replaceState(null, "", "#slide-" + (current + 1)); }
-    if (focus !== false) { slides[current].focus(); }
+    if (focus !== false) { slides[current].focus({preventScroll: true}); }
+    window.scrollTo(0, 0);
   }
 
   function reveal() {
@@ -45,6 +46,10 @@
   var start = /^#slide-(\d+)$/.exec(window.location.hash);
   show(start ? parseInt(start[1], 10) - 1 : 0, false);
 
+  window.addEventListener("hashchange", function () {
+    var m = /^#slide-(\d+)$/.exec(window.location.hash);
+    if (m && parseInt(m[1], 10) - 1 !== current) { show(parseInt(m[1], 10) - 1); }
+  });
   document.querySelector("[data-next]").addEventListener("click", function () { show(current + 1); });
   document.querySelector("[data-prev]").addEventListener("click", function () { show(current - 1); });
   document.querySelector("[data-fullscreen]").addEventListener("click", fullScreen);
