@@ -427,7 +427,7 @@ def test_class_pages_make_the_same_queries_for_5_and_30_pupils(app, client, logi
             assert client.get(f"/staff/coverage/classes/{school_class.id}{page}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
-    assert counts[0] <= 8
+    assert counts[0] <= 9  # the grid also reads the modules set for the class (one query)
 
 
 def test_school_and_trust_overviews_make_the_same_queries_for_5_and_30_pupils(app, client, login_as, make_class,

@@ -10,7 +10,8 @@ from ..access import pupil_required
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..rendering import render_shared
-from . import service
+from ..timeutil import local_today
+from . import assignments, service
 
 bp = Blueprint("learning", __name__, url_prefix="/learn", template_folder="templates")
 
@@ -25,8 +26,13 @@ def _module_or_404(module_id: str):
 @bp.get("/")
 @pupil_required
 def home():
-    """The pupil's modules, grouped by the four risks, with progress and stars."""
-    return render_template("learning/home.html", groups=service.home_cards(current_user), form=ConfirmForm())
+    """The pupil's modules: what their teacher has set first, then their year's by the four risks."""
+    assigned = assignments.assigned_cards(current_user, local_today())
+    set_ids = {card.module.id for card, _a in assigned}
+    groups = [(cat, [c for c in cards if c.module.id not in set_ids])
+              for cat, cards in service.home_cards(current_user)]
+    return render_template("learning/home.html", assigned=assigned, form=ConfirmForm(),
+                           groups=[(cat, cards) for cat, cards in groups if cards])
 
 
 @bp.get("/<module_id>/")
@@ -138,4 +144,4 @@ def result(module_id: str, attempt_id: int):
 
 
 # Teacher pages (curriculum, preview, teach mode) share this blueprint; importing them registers them.
-from . import teach_views  # noqa: E402, F401
+from . import assign_views, teach_views  # noqa: E402, F401

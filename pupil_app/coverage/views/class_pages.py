@@ -12,6 +12,7 @@ from ...access import staff_required
 from ...content import current_content
 from ...csv_export import csv_response
 from ...forms import ConfirmForm
+from ...learning.assignments import assigned_module_ids
 from ...schools.service import class_sizes, load_class_or_404, load_pupil_or_404, visible_classes
 from ...timeutil import format_local
 from .. import charts, classes, service
@@ -50,7 +51,7 @@ def class_grid(class_id: int):
     labels, tries = cell_words(r.cells for r in grid.rows)
     return render_template("coverage/class_grid.html", grid=grid, school_class=school_class, labels=labels,
                            tries=tries, pupil_url=pupil_url(), pass_percent=service.PASS_PERCENT,
-                           help_retries=service.HELP_RETRIES)
+                           help_retries=service.HELP_RETRIES, assigned=assigned_module_ids(school_class.id))
 
 
 @bp.get("/coverage/classes/<int:class_id>/grid.csv")
