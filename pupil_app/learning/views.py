@@ -144,4 +144,4 @@ def result(module_id: str, attempt_id: int):
 
 
 # Teacher pages (curriculum, preview, teach mode) share this blueprint; importing them registers them.
-from . import assign_views, teach_views  # noqa: E402, F401
+from . import assign_views, missed, teach_views  # noqa: E402, F401

@@ -13,19 +13,24 @@ from ...content import current_content
 from ...csv_export import csv_response
 from ...forms import ConfirmForm
 from ...learning.assignments import assigned_module_ids
+from ...schools.models import Role
 from ...schools.service import class_sizes, load_class_or_404, load_pupil_or_404, visible_classes
 from ...timeutil import format_local
 from .. import charts, classes, service
+from ..next_steps import next_steps
 from .common import bp, category_name, cell_words, pupil_url, stamp, status_text
 
 # --- a teacher's home and class page ------------------------------------------------------------
 
+HOME_CLASSES = 6  # next steps for a teacher's own classes; a whole school's list stays a plain table
+
 @bp.get("/")
 @staff_required
 def home():
-    """The classes this staff member can see, with sizes."""
+    """The classes this staff member can see: what to teach next and who to check on first, then sizes."""
     mine = visible_classes(current_user)
-    return render_template("coverage/home.html", classes=mine, sizes=class_sizes([c.id for c in mine]))
+    steps = [next_steps(c) for c in mine[:HOME_CLASSES]] if current_user.has_role(Role.TEACHER) else []
+    return render_template("coverage/home.html", classes=mine, sizes=class_sizes([c.id for c in mine]), steps=steps)
 
 
 @bp.get("/classes/<int:class_id>")
