@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from pupil_app.content import current_content
 from pupil_app.extensions import db
 from pupil_app.learning.models import ModuleProgress, QuizAttempt
+from pupil_app.schools.models import Role, StaffUser
 
+from ..conftest import PASSWORD
 from .test_staff_journeys import demo, staff_sign_in  # noqa: F401 (the demo fixture)
 
 pytestmark = pytest.mark.browser
@@ -77,3 +79,57 @@ def test_teacher_previews_a_module_then_teaches_it_with_the_keyboard(tab, app, d
     assert "Well done, everyone!" in visible.inner_text()
     assert page.url.endswith(f"#slide-{len(module.screens) + len(module.questions) + 2}")
     assert stored(app) == before
+
+
+def test_teacher_sets_a_module_the_pupil_sees_it_first_and_the_evidence_pack_prints(tab, app, make_class,
+                                                                                     make_pupil, make_staff):
+    cls = make_class(4, name="Otters")
+    pupil = make_pupil(cls, first_name="Priya")
+    teacher = make_staff(Role.TEACHER, classes=(cls,))
+    with app.app_context():
+        module = current_content().modules["y3-commerce"]  # last year's, to revisit
+        teacher_name = db.session.get(StaffUser, teacher.id).username
+    page = tab.page
+    tab.goto("/staff/sign-in")
+    page.fill("#username", teacher_name)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("h1:has-text('My classes')")
+    assert page.is_visible("h3:has-text('What to teach next')")  # at the top of the home page
+    tab.assert_accessible()
+    page.click("table a:has-text('Otters')")
+    page.click("a:has-text('Set modules')")
+    page.select_option("#module", module.id)
+    page.fill("#due_on", "2099-01-01")  # more than a year ahead: refused, nothing set
+    page.click("button:has-text('Set it')")
+    assert page.is_visible("text=A date can be at most a year ahead.")
+    page.fill("#due_on", "")
+    page.click("button:has-text('Set it')")
+    page.wait_for_selector(f"table.assignments th:has-text('{module.title}')")
+    assert "0 of 1" in page.inner_text("table.assignments")
+    tab.assert_accessible()
+
+    # The evidence pack: printed to PDF by Chromium's own print path, with the toolbar left out.
+    page.click("a:has-text('Back to Otters')")
+    page.click("a:has-text('Evidence pack')")
+    page.wait_for_selector("h1:has-text('Online safety evidence pack: Otters')")
+    tab.assert_accessible()
+    page.evaluate("() => { window.__printed = false; window.print = () => { window.__printed = true; }; }")
+    page.click("button:has-text('Print the evidence pack')")
+    assert page.evaluate("() => window.__printed") is True
+    page.emulate_media(media="print")
+    assert not page.is_visible("button:has-text('Print the evidence pack')")
+    assert page.pdf(format="A4").startswith(b"%PDF")
+    page.emulate_media(media="screen")
+    page.click("form button:has-text('Sign out')")
+
+    tab.goto("/")
+    page.fill("#username", pupil.username)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("text=Hello Priya!")
+    first_card = page.locator(".module-card").first
+    assert first_card.get_attribute("href") == f"/learn/{module.id}/1"
+    assert page.is_visible("h2:has-text('From your teacher')")
+    tab.assert_accessible()
+    tab.screenshot("pupil-home-set-module")
