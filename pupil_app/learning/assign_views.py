@@ -13,8 +13,8 @@ from ..schools.models import year_name
 from ..schools.service import load_class_or_404
 from ..timeutil import local_today
 from . import assignments
+from .blueprint import bp
 from .forms import AssignForm
-from .views import bp
 
 
 def _form(school_class) -> AssignForm:

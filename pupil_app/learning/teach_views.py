@@ -10,7 +10,7 @@ from flask import abort, render_template
 
 from ..access import staff_required
 from . import teaching
-from .views import bp
+from .blueprint import bp
 
 
 def _module(module_id: str):
