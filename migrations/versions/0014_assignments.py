@@ -1,7 +1,7 @@
 """assignments: modules a teacher sets for a class, with optional start and due dates
 
 Revision ID: 0014_assignments
-Revises: 0004_coverage_admin
+Revises: 0012_school_year
 
 One row per class and module (unique); a class's assignments are read by class id (the unique
 index), a school's by school id.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0014_assignments"
-down_revision = "0004_coverage_admin"
+down_revision = "0012_school_year"
 branch_labels = None
 depends_on = None
 
