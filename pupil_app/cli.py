@@ -50,6 +50,18 @@ def content_check() -> None:
                f"{len(content.pledges)} pledges ({promises} promises), {len(content.pictures)} pictures.")
 
 
+@content_cli.command("map")
+def content_map() -> None:
+    """Print the curriculum map (year x risk, module titles) as the Markdown table in README.md."""
+    from .content.curriculum import curriculum_map
+
+    try:
+        content = load_content(current_app.config["CONTENT_DIR"])
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(curriculum_map(content), nl=False)
+
+
 @click.group("demo", cls=AppGroup)
 def demo_cli() -> None:
     """The demo school (development only)."""

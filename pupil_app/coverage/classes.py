@@ -153,7 +153,7 @@ def help_reasons(modules: list[Module], cells: list[Cell]) -> list[HelpReason]:
 
 def class_grid(school_class: SchoolClass) -> ClassGrid:
     """Pupils down, the band's modules across, with category shares and who needs help: two queries."""
-    groups = grouped_modules(school_class.band)
+    groups = grouped_modules(school_class.year_group)
     modules = [m for _, ms in groups for m in ms]
     pupils = class_pupils(school_class)
     progress: dict[tuple[int, str], Cell] = {}
@@ -238,7 +238,7 @@ def class_questions(school_class: SchoolClass) -> ClassQuestions:
     A pupil has shown an outcome when, over all their finished quizzes, they have answered at
     least PASS_PERCENT of the questions tagged with it right at least once. Two queries.
     """
-    modules = content().modules_for_band(school_class.band)
+    modules = content().modules_for_year(school_class.year_group)
     pupils = class_pupils(school_class)
     stats = {(m.id, q.id): QuestionStats(m, q) for m in modules for q in m.questions}
     # Per module: (question id, right answer as the JSON list it is stored as, its tally).
@@ -313,17 +313,17 @@ class PupilReport:
 
 
 def pupil_report(pupil: Pupil) -> PupilReport:
-    """A pupil's modules (this band, then earlier bands' work), every finished quiz: two queries."""
+    """A pupil's modules (this year's, then other years' work), every finished quiz: two queries."""
     progress = {r.module_id: r for r in db.session.scalars(
         select(ModuleProgress).where(ModuleProgress.pupil_id == pupil.id))}
-    band = pupil.band
     groups = []
-    if band:
-        for category, ms in grouped_modules(band):
+    if pupil.school_class is not None:
+        for category, ms in grouped_modules(pupil.school_class.year_group):
             groups.append((category, [(m, cell_for(progress.get(m.id))) for m in ms]))
     mods = content().modules
-    earlier = [(mods[mid], cell_for(row)) for mid, row in progress.items() if mid in mods and mods[mid].band != band]
-    earlier.sort(key=lambda mc: (("ks1", "ks2", "eop").index(mc[0].band), CATEGORIES.index(mc[0].category)))
+    this_year = {m.id for _c, ms in groups for m, _cell in ms}
+    earlier = [(mods[mid], cell_for(row)) for mid, row in progress.items() if mid in mods and mid not in this_year]
+    earlier.sort(key=lambda mc: (mc[0].year, CATEGORIES.index(mc[0].category)))
     attempts = [
         AttemptRow(mods.get(module_id), module_id, score or 0, total, finished)
         for module_id, score, total, finished in db.session.execute(

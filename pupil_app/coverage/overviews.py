@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from ..content import CATEGORIES
 from ..extensions import db
 from ..learning.models import ModuleProgress
-from ..schools.models import Pupil, School, SchoolClass, band_for_year, year_name
+from ..schools.models import Pupil, School, SchoolClass, year_name
 from .service import MIN_GROUP, grouped_modules, passed_sql, percent
 
 # ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def _pupils_by_group(group_cols, where) -> dict[tuple, int]:
 def _tallies(year_group: int, pupils: int, progress_for: Callable[[str], tuple[int, int]]) -> dict[str, Tally]:
     """Per category: the band's modules for this year group, over ``pupils`` pupils."""
     out = {}
-    for category, modules in grouped_modules(band_for_year(year_group)):
+    for category, modules in grouped_modules(year_group):
         t = Tally(pupils=pupils, possible=pupils * len(modules))
         for m in modules:
             started, passed = progress_for(m.id)

@@ -13,7 +13,7 @@ from ..content import current_content as content
 from ..extensions import db
 from ..learning.models import QuizAttempt
 from ..schools.history import Rollover, RolloverClass
-from ..schools.models import Pupil, School, SchoolClass, band_for_year, year_name
+from ..schools.models import Pupil, School, SchoolClass, year_name
 from ..timeutil import utcnow
 from .overviews import Tally
 from .service import grouped_modules, passed_sql, percent
@@ -187,7 +187,7 @@ def term_report(school: School, term: Term) -> TermReport:
         row.pupils += n
         row.active += active_by_class.get(class_id, 0)
         passed_pupils = {mid: pp for mid, _q, _qp, pp in per_class[class_id]}
-        for category, modules in grouped_modules(band_for_year(y)):
+        for category, modules in grouped_modules(y):
             t = row.cells.setdefault(category, Tally())
             t.pupils += n
             t.possible += n * len(modules)
