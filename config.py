@@ -55,6 +55,8 @@ class Config:
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
     PARENT_LINK_RATE_LIMIT = os.environ.get("PARENT_LINK_RATE_LIMIT", "60 per minute")  # per address; homes differ
     RATELIMIT_STORAGE_URI = ratelimit_storage()
+    # Prefix of the rate-limit counters' keys: lets several deployments share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2
@@ -111,6 +113,9 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
+    # Host names this site answers to (comma-separated, e.g. "safe-online.example.sch.uk"); any
+    # other Host header is refused, so no link is ever built from an attacker's host name.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
 
     @classmethod

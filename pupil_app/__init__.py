@@ -191,8 +191,10 @@ def register_request_hooks(app: Flask) -> None:
             "form-action 'self'; frame-ancestors 'none'"),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        # Badge and class links carry secrets in the URL: never leak them in a Referer.
-        "Referrer-Policy": "no-referrer",
+        # Badge and class links carry secrets in the URL: never leak them in a Referer to another
+        # site. Same-origin only, because over HTTPS the CSRF check needs the site's own Referer
+        # (with "no-referrer" every form post behind a TLS proxy was refused).
+        "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
