@@ -88,6 +88,12 @@ class Config:
     MAIL_SEND_AFTER_RESPONSE = True
     # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Staff single sign-on (OpenID Connect). Each school's client id, secret, domain and Entra tenant
+    # are set with `flask sso set`; these are the providers' fixed addresses (tests point them at a
+    # provider on loopback) and how long to wait for them.
+    SSO_GOOGLE_ISSUER = os.environ.get("SSO_GOOGLE_ISSUER", "https://accounts.google.com")
+    SSO_MICROSOFT_AUTHORITY = os.environ.get("SSO_MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
+    SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
 

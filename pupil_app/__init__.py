@@ -96,6 +96,7 @@ def register_content(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
+    from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .coverage.views import bp as coverage_bp
     from .concerns.views import bp as concerns_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(pledge_bp)

@@ -21,3 +21,12 @@ class PasswordSignInForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form that posts only its CSRF token plus buttons read from the request (picture taps, 'That's me')."""
+
+
+class SsoStartForm(FlaskForm):
+    """Staff single sign-on: the school email address picks the school's Google or Microsoft sign-in."""
+
+    email = StringField(_l("Your school email address"), validators=[
+        DataRequired(_l("Type your school email address.")),
+        Length(max=254, message=_l("That email address is too long.")),
+    ])
