@@ -19,10 +19,6 @@ class PasswordSignInForm(FlaskForm):
     ])
 
 
-class ConfirmForm(FlaskForm):
-    """A form that posts only its CSRF token plus buttons read from the request (picture taps, 'That's me')."""
-
-
 class SsoStartForm(FlaskForm):
     """Staff single sign-on: the school email address picks the school's Google or Microsoft sign-in."""
 

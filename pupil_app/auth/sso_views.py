@@ -12,7 +12,7 @@ from ..extensions import db
 from ..ratelimit import rate_limited
 from . import sso
 from .forms import SsoStartForm
-from .views import _begin_session
+from .views.sign_in import _begin_session
 
 bp = Blueprint("sso", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def callback():
     _begin_session(result.account, f"sso-{result.provider}")
     session["sso_amr"] = result.amr
     session["mfa_by_idp"] = result.idp_mfa
-    return redirect(url_for("staff.home"))
+    return redirect(url_for("coverage.home"))
 
 
 def _failed(message: str, status: int):
