@@ -267,7 +267,7 @@ def generate(database_url: str, tmp: Path, attempts_total: int = ATTEMPTS, seed:
         from pupil_app.coverage import aggregates
 
         with engine.begin() as conn:
-            aggregates.rebuild(conn)
+            aggregates.rebuild(conn, app.extensions["content"].modules)
         if not postgres:
             cur.execute("ANALYZE")
             raw.commit()

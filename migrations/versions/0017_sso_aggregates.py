@@ -63,6 +63,31 @@ def upgrade():
         batch_op.create_index("ix_pupil_term_quizzes_school_term", ["school_id", "term_start"], unique=False)
     _fill_term_quizzes()
 
+    op.create_table(
+        "pupil_question_stats",
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("module_id", sa.String(length=60), nullable=False),
+        sa.Column("question_id", sa.String(length=60), nullable=False),
+        sa.Column("asked", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("missed", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("right", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(["pupil_id"], ["pupils.id"], name=op.f("fk_pupil_question_stats_pupil_id_pupils"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pupil_id", "module_id", "question_id", name=op.f("pk_pupil_question_stats")),
+    )
+    op.create_table(
+        "pupil_wrong_answers",
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("module_id", sa.String(length=60), nullable=False),
+        sa.Column("question_id", sa.String(length=60), nullable=False),
+        sa.Column("answer", sa.String(length=400), nullable=False),
+        sa.Column("times", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(["pupil_id"], ["pupils.id"], name=op.f("fk_pupil_wrong_answers_pupil_id_pupils"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pupil_id", "module_id", "question_id", "answer", name=op.f("pk_pupil_wrong_answers")),
+    )
+    _fill_question_stats()
+
 
 def _fill_term_quizzes():
     """Count the attempts already made (autumn from September, spring January, summer April)."""
@@ -81,7 +106,21 @@ def _fill_term_quizzes():
         f"FROM quiz_attempts WHERE finished_at IS NOT NULL GROUP BY pupil_id, module_id, {term}")
 
 
+def _fill_question_stats():
+    """Count the answers already given. Judging an answer needs the quiz content, which the app
+    loaded before running this migration (`flask db upgrade`)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "content" not in current_app.extensions:
+        raise RuntimeError("Run this migration with `flask db upgrade` (it needs the app's content).")
+    from pupil_app.coverage import question_stats
+
+    question_stats.rebuild(op.get_bind(), current_app.extensions["content"].modules)
+
+
 def downgrade():
+    op.drop_table("pupil_wrong_answers")
+    op.drop_table("pupil_question_stats")
     with op.batch_alter_table("pupil_term_quizzes", schema=None) as batch_op:
         batch_op.drop_index("ix_pupil_term_quizzes_school_term")
     op.drop_table("pupil_term_quizzes")

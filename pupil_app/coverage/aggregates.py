@@ -8,19 +8,21 @@ stale. Bulk loads that bypass the ORM (the benchmark's generator, a restore) cal
 ``flask coverage aggregates --check`` compares the table with a fresh count from the attempts.
 
 The report to governors reads a school's term from here (about 2,000 rows for 500 pupils instead of
-every attempt the school ever made).
+every attempt the school ever made); the class outcomes page reads ``question_stats``, kept by the
+same hook.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, String, case, delete, event, func, inspect, literal_column, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..content import current_content
 from ..extensions import db
 from ..learning.models import QuizAttempt
+from . import question_stats
 from .service import PASS_PERCENT
 
 
@@ -62,19 +64,24 @@ def _just_finished(session: Session) -> list[QuizAttempt]:
     return out
 
 
-def _add(connection, rows: Counter, schools: dict) -> None:
-    """Add {(pupil, module, term_start): (quizzes, passed)} to the table (insert or add to)."""
-    table = PupilTermQuizzes.__table__
+def upsert_add(connection, table, keys: list[str], values: list[dict], add: list[str]) -> None:
+    """Insert rows, or add their counts to the rows already there (one statement, atomic on both
+    SQLite and PostgreSQL). ``values`` must not repeat a key."""
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    values = [{"pupil_id": p, "module_id": m, "term_start": t, "school_id": schools[(p, m, t)],
-               "quizzes": q, "passed": n} for (p, m, t), (q, n) in rows.items()]
     stmt = insert(table).values(values)
-    stmt = stmt.on_conflict_do_update(index_elements=["pupil_id", "module_id", "term_start"], set_={
-        "quizzes": table.c.quizzes + stmt.excluded.quizzes, "passed": table.c.passed + stmt.excluded.passed})
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={
+        c: table.c[c] + getattr(stmt.excluded, c) for c in add})
     connection.execute(stmt)
+
+
+def _add(connection, rows: dict, schools: dict) -> None:
+    """Add {(pupil, module, term_start): (quizzes, passed)} to the table."""
+    upsert_add(connection, PupilTermQuizzes.__table__, ["pupil_id", "module_id", "term_start"],
+               [{"pupil_id": p, "module_id": m, "term_start": t, "school_id": schools[(p, m, t)],
+                 "quizzes": q, "passed": n} for (p, m, t), (q, n) in rows.items()], ["quizzes", "passed"])
 
 
 @event.listens_for(Session, "before_flush")
@@ -90,7 +97,9 @@ def _count_finished_quizzes(session: Session, _context, _instances) -> None:
         q, n = rows.get(key, (0, 0))
         rows[key] = (q + 1, n + int(_passed(a.score, a.total)))
         schools[key] = a.school_id
-    _add(session.connection(), rows, schools)
+    connection = session.connection()
+    _add(connection, rows, schools)
+    question_stats.record(connection, finished, current_content().modules)
 
 
 def _term_start_sql(connection, column):
@@ -116,8 +125,10 @@ def fresh_counts(connection):
             .group_by(a.pupil_id, a.module_id, term))
 
 
-def rebuild(connection) -> int:
-    """Count everything again from the attempts (after a bulk load). Returns the number of rows."""
+def rebuild(connection, modules) -> int:
+    """Count everything again from the attempts (after a bulk load), judging answers against
+    ``modules`` (the content's modules by id). Returns the number of term rows."""
+    question_stats.rebuild(connection, modules)
     table = PupilTermQuizzes.__table__
     connection.execute(delete(table))
     query = fresh_counts(connection)
@@ -126,13 +137,14 @@ def rebuild(connection) -> int:
     return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def differences(connection) -> int:
-    """How many (pupil, module, term) figures differ from a fresh count (0 when the table is right)."""
+def differences(connection, modules) -> int:
+    """How many figures differ from a fresh count (0 when the tables are right)."""
     t = PupilTermQuizzes.__table__.c
     kept = {(p, m, str(d)): (q, n) for p, m, d, q, n in connection.execute(
         select(t.pupil_id, t.module_id, t.term_start, t.quizzes, t.passed))}
     fresh = {(p, m, str(d)): (q, int(n or 0)) for p, m, d, _s, q, n in connection.execute(fresh_counts(connection))}
-    return sum(1 for k in kept.keys() | fresh.keys() if kept.get(k) != fresh.get(k))
+    return (sum(1 for k in kept.keys() | fresh.keys() if kept.get(k) != fresh.get(k))
+            + question_stats.fresh_differences(connection, modules))
 
 
 # ---------------------------------------------------------------------------------------------

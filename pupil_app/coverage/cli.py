@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..content import current_content
 from ..extensions import db
 from . import aggregates
 
@@ -23,10 +24,10 @@ def aggregates_command(mode: str) -> None:
     db.session.remove()
     with db.engine.begin() as conn:
         if mode == "rebuild":
-            rows = aggregates.rebuild(conn)
+            rows = aggregates.rebuild(conn, current_content().modules)
             click.echo(f"Quiz figures rebuilt: {rows} rows.")
             return
-        differ = aggregates.differences(conn)
+        differ = aggregates.differences(conn, current_content().modules)
     if differ:
         click.echo(f"{differ} figures differ from a fresh count: run `flask coverage aggregates --rebuild`.")
         raise SystemExit(1)
