@@ -96,6 +96,7 @@ class Config:
     SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE  # Flask-Babel's own formatting agrees with pupil_app.timeutil
 
 
 class DevelopmentConfig(Config):
