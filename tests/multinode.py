@@ -88,7 +88,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
@@ -176,7 +176,7 @@ class Cluster:
 
         return create_engine(self.database_url)
 
-    def client(self) -> "Browser":
+    def client(self) -> Browser:
         return Browser(self.base, self.ssl_context)
 
     def stop(self) -> None:
@@ -310,7 +310,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect(),
                                                   urllib.request.HTTPSHandler(context=context))
 
-    def copy(self) -> "Browser":
+    def copy(self) -> Browser:
         other = Browser(self.base, None)
         other.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(other.jar), _NoRedirect(),
                                                    *[h for h in self.opener.handlers

@@ -55,7 +55,8 @@ def _reference(school_id: int, term: terms.Term):
     passed = passed_sql(QuizAttempt.score, QuizAttempt.total)
     rows = db.session.execute(
         select(Pupil.class_id, QuizAttempt.module_id, func.count(case((in_term, 1))),
-               func.count(case((and_(in_term, passed), 1))), func.count(func.distinct(case((passed, QuizAttempt.pupil_id)))))
+               func.count(case((and_(in_term, passed), 1))),
+               func.count(func.distinct(case((passed, QuizAttempt.pupil_id)))))
         .select_from(QuizAttempt).join(Pupil, Pupil.id == QuizAttempt.pupil_id)
         .where(QuizAttempt.school_id == school_id, QuizAttempt.finished_at.is_not(None), QuizAttempt.finished_at < end)
         .group_by(Pupil.class_id, QuizAttempt.module_id))

@@ -1,8 +1,9 @@
 """Staff single sign-on with OpenID Connect: Google Workspace for Education and Microsoft Entra ID.
 
 The authorization-code flow with PKCE, a one-time ``state`` and a ``nonce`` kept in the signed
-session. The ID token is checked with Authlib's JOSE library (joserfc) against the provider's published keys (RS256 only),
-with the issuer and audience pinned to the school's own settings (never switched off):
+session. The ID token is checked with Authlib's JOSE library (joserfc) against the provider's
+published keys (RS256 only), with the issuer and audience pinned to the school's own settings
+(never switched off):
 
 - Google: issuer ``https://accounts.google.com``, ``hd`` must be the school's domain and
   ``email_verified`` true.
@@ -24,10 +25,10 @@ from dataclasses import dataclass, field
 
 import requests
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from flask import current_app
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from flask import current_app
 from sqlalchemy import func, select
 
 from .. import crypto

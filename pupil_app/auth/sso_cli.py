@@ -1,6 +1,7 @@
 """`flask sso ...`: a school's Google or Microsoft sign-in settings.
 
-    flask sso set --school-id 3 --provider google --domain example.sch.uk --client-id ID   (secret asked, or SSO_CLIENT_SECRET)
+    flask sso set --school-id 3 --provider google --domain example.sch.uk --client-id ID
+        (the secret is asked for, or read from SSO_CLIENT_SECRET)
     flask sso set --school-id 3 --provider microsoft --tenant TENANT-ID --domain ... --client-id ID [--idp-mfa-counts]
     flask sso list
     flask sso disable --school-id 3 --provider google
