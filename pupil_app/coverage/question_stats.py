@@ -84,8 +84,9 @@ def record(connection, attempts: list[QuizAttempt], modules) -> None:
     add(connection, *tally(((a.pupil_id, a.module_id, a.answers) for a in attempts), modules))
 
 
-def rebuild(connection, modules, batch: int = 20_000) -> int:
-    """Count again from every finished attempt, against ``modules`` (the content now)."""
+def rebuild(connection, modules, batch: int = 4_000) -> int:
+    """Count again from every finished attempt, against ``modules`` (the content now). Rows go in
+    ``batch`` at a time (PostgreSQL takes at most 65,535 parameters a statement)."""
     connection.execute(delete(PupilWrongAnswer.__table__))
     connection.execute(delete(PupilQuestionStats.__table__))
     a = QuizAttempt.__table__.c
