@@ -273,9 +273,9 @@ def sizing(figures: dict) -> list[str]:
         redis_mb = sessions_per_s * sign_ins * 60 * 100 / 1e6  # one entry (~100 bytes) per hit, 60 s window
         rows_gb = pupils * 40 * 1.2 / 1e6  # ~40 quizzes a pupil a year, ~1.2 kB each with indexes and figures
         lines.append(f"{name}: {pupils:,} pupils, peak {sessions_per_s:,.1f} sessions/s -> "
-                     f"app {max(app_cores, 1):,.1f} cores, PostgreSQL {max(db_cores, 1):,.1f} cores, "
+                     f"app {app_cores:,.2f} cores, PostgreSQL {db_cores:,.2f} cores, "
                      f"Redis {redis_ops:,.0f} ops/s "
-                     f"and {max(redis_mb, 1):,.0f} MB, quiz data {rows_gb:,.1f} GB a year")
+                     f"and {redis_mb:,.1f} MB, quiz data {rows_gb:,.1f} GB a year")
     return lines
 
 
