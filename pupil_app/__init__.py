@@ -125,6 +125,13 @@ def register_errorhandlers(app: Flask) -> None:
     def bad_request(_e):
         return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
 
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_e):
+        # A Host header outside TRUSTED_HOSTS: answer plainly, building no link from that name.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
         return render_error(400, _l("This page was open too long"), _l("Please go back, reload the page and try again."))
