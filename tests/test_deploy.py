@@ -54,14 +54,12 @@ def test_forms_work_over_https_behind_the_proxy(app, client, make_pupil):
 
 
 def test_production_refuses_hosts_it_was_not_given(monkeypatch):
-    import config
-
-    monkeypatch.setattr(config.ProductionConfig, "TRUSTED_HOSTS", ["safe-online.example.sch.uk"])
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     from pupil_app import create_app
 
-    app = create_app("production", DATA_KEY="0" * 43 + "=")
+    # TRUSTED_HOSTS=safe-online.example.sch.uk in the environment (config.py splits it into this list).
+    app = create_app("production", DATA_KEY="0" * 43 + "=", TRUSTED_HOSTS=["safe-online.example.sch.uk"])
     c = app.test_client()
     assert c.get("/healthz", base_url="https://safe-online.example.sch.uk").status_code == 200
     assert c.get("/healthz", base_url="https://evil.example").status_code == 400
