@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser proxy translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser proxy translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -66,12 +66,17 @@ proxy:
 		|| echo "Could not install nginx: the multi-node test will be skipped."; \
 	else echo "No nginx and no root to install it: the multi-node test will be skipped."; fi
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser proxy
+# Lint first: a finding fails the test command (and so CI) before the suite runs.
+lint: $(STAMPS)/install-dev
+	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
+
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser proxy
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/classroom.py
 	$(BIN)/python bench/concerns.py
+	$(BIN)/python bench/imports.py
 
 # The coverage dashboards on a trust of 10 schools, 5,000 pupils and 1,000,000 quiz attempts.
 bench-dashboards: $(STAMPS)/install-dev translations

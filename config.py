@@ -57,7 +57,6 @@ class Config:
     RATELIMIT_STORAGE_URI = ratelimit_storage()
     # Prefix of the rate-limit counters' keys: lets several deployments share one Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
-    RATELIMIT_HEADERS_ENABLED = True
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
