@@ -10,16 +10,21 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
 from ..schools.models import School
 from . import sso
 from .sso_models import SsoConfig
-from .sso_views import bp
 
 
-@bp.cli.command("set")
+@click.group("sso", cls=AppGroup)
+def sso_cli() -> None:
+    """Staff single sign-on with Google or Microsoft, per school."""
+
+
+@sso_cli.command("set")
 @click.option("--school-id", type=int, required=True)
 @click.option("--provider", type=click.Choice(["google", "microsoft"]), required=True)
 @click.option("--domain", "email_domain", required=True, help="the staff email domain, e.g. example.sch.uk")
@@ -40,7 +45,7 @@ def set_config(school_id, provider, email_domain, client_id, client_secret, tena
                f"redirect URI to register with the provider: {sso.redirect_uri()}")
 
 
-@bp.cli.command("list")
+@sso_cli.command("list")
 def list_configs() -> None:
     """Every school's single sign-on settings (never the secrets)."""
     for cfg in db.session.scalars(select(SsoConfig).order_by(SsoConfig.school_id, SsoConfig.provider)):
@@ -49,7 +54,7 @@ def list_configs() -> None:
                    f"{'  idp-mfa-counts' if cfg.idp_mfa_counts else ''}{'' if cfg.active else '  (off)'}")
 
 
-@bp.cli.command("disable")
+@sso_cli.command("disable")
 @click.option("--school-id", type=int, required=True)
 @click.option("--provider", type=click.Choice(["google", "microsoft"]), required=True)
 def disable(school_id, provider) -> None:

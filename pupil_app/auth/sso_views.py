@@ -66,6 +66,3 @@ def callback():
 
 def _failed(message: str, status: int):
     return render_template("auth/sso_failed.html", message=message), status
-
-
-from . import sso_cli  # noqa: E402,F401 - `flask sso ...` commands on this blueprint

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..learning.models import QuizAttempt
 from . import question_stats
 from .service import PASS_PERCENT
+from .upsert import upsert_add
 
 
 class PupilTermQuizzes(db.Model):
@@ -62,19 +63,6 @@ def _just_finished(session: Session) -> list[QuizAttempt]:
             if history.added and not any(history.deleted):
                 out.append(obj)
     return out
-
-
-def upsert_add(connection, table, keys: list[str], values: list[dict], add: list[str]) -> None:
-    """Insert rows, or add their counts to the rows already there (one statement, atomic on both
-    SQLite and PostgreSQL). ``values`` must not repeat a key."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(values)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={
-        c: table.c[c] + getattr(stmt.excluded, c) for c in add})
-    connection.execute(stmt)
 
 
 def _add(connection, rows: dict, schools: dict) -> None:
@@ -174,3 +162,13 @@ def term_figures(school_id: int, start: datetime | date, end: datetime | date):
         .where(t.school_id == school_id, in_term, t.quizzes > 0)
         .group_by(Pupil.class_id)).all())
     return by_class_module, active
+
+
+def quizzes_for_class(class_id: int, module_ids: list[str]) -> int:
+    """Quizzes finished in these modules by the class's active pupils now (one query)."""
+    from ..schools.models import Pupil
+
+    t = PupilTermQuizzes
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(t.quizzes), 0)).join(Pupil, Pupil.id == t.pupil_id)
+        .where(Pupil.class_id == class_id, Pupil.active.is_(True), t.module_id.in_(module_ids))) or 0)

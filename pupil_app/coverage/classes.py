@@ -14,7 +14,7 @@ from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress, QuizAttempt
 from ..schools.models import Pupil, SchoolClass
-from . import question_stats
+from . import aggregates, question_stats
 from .service import (
     HELP_RETRIES,
     NOT_STARTED,
@@ -247,7 +247,9 @@ def class_questions(school_class: SchoolClass) -> ClassQuestions:
     n_attempts = 0
     if pupils and modules:
         # Counted as each quiz finished (question_stats), not decoded from every answer here.
-        rows, wrong, n_attempts = question_stats.for_class(school_class.id, [m.id for m in modules])
+        module_ids = [m.id for m in modules]
+        rows, wrong = question_stats.for_class(school_class.id, module_ids)
+        n_attempts = aggregates.quizzes_for_class(school_class.id, module_ids)
         for pupil_id, module_id, question_id, asked, missed, right_times in rows:
             s = stats.get((module_id, question_id))
             if s is None:

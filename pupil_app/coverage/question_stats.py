@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..learning.models import QuizAttempt
+from .upsert import upsert_add
 
 
 class PupilQuestionStats(db.Model):
@@ -68,8 +69,6 @@ def tally(attempts, modules) -> tuple[Counter, Counter]:
 
 def add(connection, stats: dict, wrong: Counter) -> None:
     """Add the counts to the tables (insert, or add to the row already there)."""
-    from .aggregates import upsert_add
-
     if stats:
         upsert_add(connection, PupilQuestionStats.__table__, ["pupil_id", "module_id", "question_id"],
                    [{"pupil_id": p, "module_id": m, "question_id": q, "asked": a, "missed": mi, "right": r}
@@ -127,12 +126,11 @@ def fresh_differences(connection, modules) -> int:
 
 
 def for_class(class_id: int, module_ids: list[str]):
-    """(per pupil and question [asked, missed, right], per question {answer: times}, quizzes finished)
-    over the class's active pupils now: three small queries."""
+    """(per pupil and question [asked, missed, right], per question {answer: times}) over the
+    class's active pupils now: two small queries."""
     from ..schools.models import Pupil
-    from .aggregates import PupilTermQuizzes
 
-    s, w, t = PupilQuestionStats, PupilWrongAnswer, PupilTermQuizzes
+    s, w = PupilQuestionStats, PupilWrongAnswer
     in_class = (Pupil.class_id == class_id, Pupil.active.is_(True))
     stats = db.session.execute(
         select(s.pupil_id, s.module_id, s.question_id, s.asked, s.missed, s.right)
@@ -143,7 +141,4 @@ def for_class(class_id: int, module_ids: list[str]):
             .join(Pupil, Pupil.id == w.pupil_id).where(*in_class, w.module_id.in_(module_ids))
             .group_by(w.module_id, w.question_id, w.answer)):
         wrong.setdefault((module_id, question_id), Counter())[tuple(json.loads(answer))] += int(times)
-    quizzes = db.session.scalar(
-        select(func.coalesce(func.sum(t.quizzes), 0)).join(Pupil, Pupil.id == t.pupil_id)
-        .where(*in_class, t.module_id.in_(module_ids)))
-    return stats, wrong, int(quizzes or 0)
+    return stats, wrong
