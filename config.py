@@ -95,6 +95,8 @@ class Config:
     SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    # When the year-end rollover may be done (and undone), month-day to month-day in TIMEZONE.
+    ROLLOVER_WINDOW = tuple(os.environ.get("ROLLOVER_WINDOW", "07-01:09-30").split(":", 1))
     BABEL_DEFAULT_TIMEZONE = TIMEZONE  # Flask-Babel's own formatting agrees with pupil_app.timeutil
 
 
