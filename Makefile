@@ -11,7 +11,7 @@ export FLASK_APP := pupil_app
 export FLASK_CONFIG ?= development
 export APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install install-dev browser translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser proxy translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -59,11 +59,20 @@ run: $(STAMPS)/install translations
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Debian's nginx for the multi-node test (tests/test_multinode.py): the proxy of deploy/.
+proxy:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx for the multi-node test..."; \
+		(apt-get install -y -qq nginx >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx >/dev/null 2>&1)) \
+		|| echo "Could not install nginx: the multi-node test will be skipped."; \
+	else echo "No nginx and no root to install it: the multi-node test will be skipped."; fi
+
 # Lint first: a finding fails the test command (and so CI) before the suite runs.
 lint: $(STAMPS)/install-dev
 	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
 
-test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser proxy
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

@@ -68,6 +68,8 @@ class Config:
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
     PARENT_LINK_RATE_LIMIT = os.environ.get("PARENT_LINK_RATE_LIMIT", "60 per minute")  # per address; homes differ
     RATELIMIT_STORAGE_URI = ratelimit_storage()
+    # Prefix of the rate-limit counters' keys: lets several deployments share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
@@ -98,6 +100,12 @@ class Config:
     MAIL_SEND_AFTER_RESPONSE = True
     # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Staff single sign-on (OpenID Connect). Each school's client id, secret, domain and Entra tenant
+    # are set with `flask sso set`; these are the providers' fixed addresses (tests point them at a
+    # provider on loopback) and how long to wait for them.
+    SSO_GOOGLE_ISSUER = os.environ.get("SSO_GOOGLE_ISSUER", "https://accounts.google.com")
+    SSO_MICROSOFT_AUTHORITY = os.environ.get("SSO_MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
+    SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
     # When the year-end rollover may be done (and undone), month-day to month-day in TIMEZONE.
@@ -130,6 +138,9 @@ def _hosts(raw: str | None) -> list[str]:
 
 class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
+    # Host names this site answers to (comma-separated, e.g. "safe-online.example.sch.uk"); any
+    # other Host header is refused, so no link is ever built from an attacker's host name.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     # Links in emails come only from here (never from a request's Host header).
     APP_BASE_URL = os.environ.get("APP_BASE_URL") or None

@@ -101,6 +101,7 @@ def register_content(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
+    from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(pledge_bp)
     app.register_blueprint(coverage_bp)
@@ -136,6 +138,13 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(_e):
         return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
+
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_e):
+        # A Host header outside TRUSTED_HOSTS: answer plainly, building no link from that name.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
@@ -203,8 +212,10 @@ def register_request_hooks(app: Flask) -> None:
             "form-action 'self'; frame-ancestors 'none'"),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        # Badge and class links carry secrets in the URL: never leak them in a Referer.
-        "Referrer-Policy": "no-referrer",
+        # Badge and class links carry secrets in the URL: never leak them in a Referer to another
+        # site. Same-origin only, because over HTTPS the CSRF check needs the site's own Referer
+        # (with "no-referrer" every form post behind a TLS proxy was refused).
+        "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }

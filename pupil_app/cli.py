@@ -27,6 +27,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(badge_cli)
+    from .auth.sso_cli import sso_cli
+    from .coverage.cli import coverage_cli
+
+    app.cli.add_command(coverage_cli)
+    app.cli.add_command(sso_cli)
     app.cli.add_command(data_key_cli)
     app.cli.add_command(concerns_cli)
 

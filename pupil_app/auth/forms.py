@@ -18,3 +18,11 @@ class PasswordSignInForm(FlaskForm):
         Length(max=MAX_PASSWORD, message=_l("That password is too long.")),
     ])
 
+
+class SsoStartForm(FlaskForm):
+    """Staff single sign-on: the school email address picks the school's Google or Microsoft sign-in."""
+
+    email = StringField(_l("Your school email address"), validators=[
+        DataRequired(_l("Type your school email address.")),
+        Length(max=254, message=_l("That email address is too long.")),
+    ])

@@ -14,6 +14,7 @@ from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress, QuizAttempt
 from ..schools.models import Pupil, SchoolClass
+from . import aggregates, question_stats
 from .service import (
     HELP_RETRIES,
     NOT_STARTED,
@@ -236,35 +237,30 @@ def class_questions(school_class: SchoolClass) -> ClassQuestions:
     """Each band outcome with the pupils who have shown it, and each module's most missed questions.
 
     A pupil has shown an outcome when, over all their finished quizzes, they have answered at
-    least PASS_PERCENT of the questions tagged with it right at least once. Two queries.
+    least PASS_PERCENT of the questions tagged with it right at least once. Four queries, over the
+    answers counted as each quiz finished (question_stats).
     """
     modules = content().modules_for_year(school_class.year_group)
     pupils = class_pupils(school_class)
     stats = {(m.id, q.id): QuestionStats(m, q) for m in modules for q in m.questions}
-    # Per module: (question id, right answer as the JSON list it is stored as, its tally).
-    checks = {m.id: [(q.id, list(q.correct_answer), stats[(m.id, q.id)]) for q in m.questions] for m in modules}
     right: set[tuple[int, str, str]] = set()
     n_attempts = 0
     if pupils and modules:
-        rows = db.session.execute(
-            select(QuizAttempt.pupil_id, QuizAttempt.module_id, QuizAttempt.answers)
-            .join(Pupil, Pupil.id == QuizAttempt.pupil_id)
-            .where(Pupil.class_id == school_class.id, Pupil.active.is_(True),
-                   QuizAttempt.module_id.in_(list(checks)), QuizAttempt.finished_at.is_not(None)))
-        for pupil_id, module_id, answers in rows:
-            n_attempts += 1
-            if not answers:
+        # Counted as each quiz finished (question_stats), not decoded from every answer here.
+        module_ids = [m.id for m in modules]
+        rows, wrong = question_stats.for_class(school_class.id, module_ids)
+        n_attempts = aggregates.quizzes_for_class(school_class.id, module_ids)
+        for pupil_id, module_id, question_id, asked, missed, right_times in rows:
+            s = stats.get((module_id, question_id))
+            if s is None:
                 continue
-            for qid, correct, s in checks[module_id]:
-                given = answers.get(qid)
-                if not given:
-                    continue
-                s.asked += 1
-                if given == correct:
-                    right.add((pupil_id, module_id, qid))
-                else:
-                    s.missed += 1
-                    s.wrong[tuple(given)] += 1
+            s.asked += asked
+            s.missed += missed
+            if right_times:
+                right.add((pupil_id, module_id, question_id))
+        for key, answers in wrong.items():
+            if key in stats:
+                stats[key].wrong.update(answers)
     outcomes = []
     for outcome in content().outcomes_for_band(school_class.band):
         tagged = [(m, q) for m in modules for q in m.questions if q.outcome == outcome.id]
