@@ -1,7 +1,7 @@
 """trust scale: staff single sign-on settings; quiz figures per pupil, module and term
 
 Revision ID: 0017_sso_aggregates
-Revises: 0018_filtering
+Revises: 0014_assignments
 
 sso_configs: one row per school and provider; the email domain picks the row (unique), the client
 secret is encrypted with the data key (re-encrypted by `flask data-key rotate`).
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0017_sso_aggregates"
-down_revision = "0018_filtering"
+down_revision = "0014_assignments"
 branch_labels = None
 depends_on = None
 
