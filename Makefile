@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser translations extract-translations bench bench-dashboards clean
+.PHONY: run test install install-dev browser fonts translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -34,6 +34,20 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Fonts for Urdu (Nastaliq), Arabic (Naskh) and Latin diacritics (Noto Sans): npm packages pinned by
+# package-lock.json, copied into the app's static files (served by the app itself, never a CDN).
+FONT_DIR := pupil_app/static/fonts
+FONTS := noto-nastaliq-urdu/files/noto-nastaliq-urdu-arabic noto-naskh-arabic/files/noto-naskh-arabic-arabic \
+	noto-sans/files/noto-sans-latin noto-sans/files/noto-sans-latin-ext
+
+$(FONT_DIR)/.copied: node_modules/axe-core/axe.min.js
+	mkdir -p $(FONT_DIR)
+	for f in $(FONTS); do for w in 400 700; do cp node_modules/@fontsource/$$f-$$w-normal.woff2 $(FONT_DIR)/; done; done
+	for p in noto-nastaliq-urdu noto-naskh-arabic noto-sans; do cp node_modules/@fontsource/$$p/LICENSE $(FONT_DIR)/$$p-OFL.txt; done
+	touch $@
+
+fonts: $(FONT_DIR)/.copied
+
 # Debian's Chromium for the browser journeys (never a downloaded browser build).
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
@@ -48,16 +62,16 @@ translations: $(STAMPS)/install
 
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
-	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o pupil_app/translations/messages.pot .
 	$(BIN)/pybabel -q update -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
-run: $(STAMPS)/install translations
+run: $(STAMPS)/install translations fonts
 	$(BIN)/flask content check
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js fonts browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

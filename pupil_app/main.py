@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .access import public
 from .extensions import db
+from .i18n import allowed_languages
 
 bp = Blueprint("main", __name__)
 
@@ -37,11 +38,11 @@ def picture(name: str):
 def set_language():
     """Switch the page language with one tap; remembered for a signed-in pupil."""
     lang = request.form.get("lang", "")
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang not in allowed_languages():  # a pupil: only what their school offers
         abort(400)
     session["lang"] = lang
     if current_user.is_authenticated and current_user.is_pupil:
-        current_user.language = lang
+        current_user.language, current_user.language_chosen_by_child = lang, True
         db.session.commit()
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

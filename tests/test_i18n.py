@@ -23,7 +23,8 @@ def extracted_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),
-                                                           "_l": None, "lazy_gettext": None}):
+                                                           "_l": None, "lazy_gettext": None,
+                                                           "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

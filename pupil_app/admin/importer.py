@@ -46,9 +46,15 @@ COLUMN_LABELS = {
     "upn": _l("UPN"), "first_name": _l("first name"), "last_name": _l("last name"),
     "year_group": _l("year group"), "class_name": _l("class"), "language": _l("language"),
 }
+# MIS first-language values: ISO codes, the DfE/SIMS codes (ENG, ENB, WEL, POL, URD, RMN, ARA...),
+# English names and the languages' own names.
 LANGUAGES = {
-    "en": "en", "eng": "en", "english": "en", "saesneg": "en",
+    "en": "en", "eng": "en", "enb": "en", "english": "en", "saesneg": "en",
     "cy": "cy", "wel": "cy", "cym": "cy", "welsh": "cy", "cymraeg": "cy",
+    "pl": "pl", "pol": "pl", "polish": "pl", "polski": "pl",
+    "ro": "ro", "ron": "ro", "rum": "ro", "rmn": "ro", "romanian": "ro", "română": "ro", "romana": "ro",
+    "ur": "ur", "urd": "ur", "urdu": "ur", "اردو": "ur",
+    "ar": "ar", "ara": "ar", "arabic": "ar", "arb": "ar", "arabic (any other)": "ar", "العربية": "ar",
 }
 
 NEW, UPDATED, UNCHANGED, ERROR = "new", "updated", "unchanged", "error"
@@ -362,8 +368,10 @@ def plan(school: School, data: bytes) -> Plan:
                                   new=row.class_name))
         if row.upn and pupil.upn != row.upn:
             row.changes.append(_l("UPN added: %(upn)s", upn=row.upn))
-        if row.language and pupil.language != row.language:
+        if row.language and pupil.language != row.language and not pupil.language_chosen_by_child:
             row.changes.append(_l("language → %(language)s", language=row.language))
+        elif row.language and pupil.language != row.language:
+            row.notes.append(_l("keeps the language the child chose (%(language)s)", language=pupil.language))
         row.status = UPDATED if row.changes else UNCHANGED
     for row in rows:
         # Plain text from here on: a lazy string counts as safe HTML in a template, and these
@@ -416,7 +424,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                     service.give_first_credentials(pupil, c.year_group)
             if row.upn:
                 pupil.upn = row.upn
-            if row.language:
+            if row.language and not pupil.language_chosen_by_child:  # never over the child's own tap
                 pupil.language = row.language
     db.session.flush()
     counts = the_plan.counts

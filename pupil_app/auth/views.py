@@ -10,7 +10,7 @@ from ..access import public, signed_in
 from ..extensions import db
 from ..ratelimit import rate_limited
 from . import service
-from .forms import ConfirmForm, PasswordSignInForm
+from .forms import ConfirmForm, PasswordSignInForm, StaffSignInForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -65,7 +65,7 @@ def staff_sign_in():
     """Staff sign-in with username and password."""
     if current_user.is_authenticated and current_user.is_staff:
         return redirect(url_for("staff.home"))
-    form = PasswordSignInForm()
+    form = StaffSignInForm()
     status = 200
     error = None
     if request.method == "POST":

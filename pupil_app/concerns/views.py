@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -464,7 +465,7 @@ def inbox_csv():
     concerns = service.inbox_all(current_user, f)
     classes = service.classes_of(current_user.school_id)
     header = [_("Number"), _("Received"), _("Pupil"), _("Class"), _("Sent by"), _("Category"), _("Feeling"),
-              _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
+              _("Pupil chose"), _("About"), _("Where"), _("Status"), pgettext("concern", "Outcome"), _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, local_time(c.created_at), c.pupil.full_name,
              classes[c.class_id].name if c.class_id in classes else "", labels.SOURCES[c.source],

@@ -133,6 +133,8 @@ class Pupil(Account, db.Model):
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(10))
+    # True once the child tapped a language themselves: an MIS import then never changes it.
+    language_chosen_by_child: Mapped[bool] = mapped_column(default=False, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
