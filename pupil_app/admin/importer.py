@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
-from ..coverage.service import year_name
-from ..schools.models import Pupil, School, SchoolClass
-from . import service
-from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem
+from ..schools.models import Pupil, School, SchoolClass, year_name
+from . import pupil_accounts, service
+from .pupil_accounts import normalise_upn
+from .service import MAX_CLASS_NAME, UsernamePicker, clean, person_name_problem, plain_text_problem
 
 MAX_BYTES = 1_000_000  # about 15,000 rows of a typical export: far more than a primary school has
 MAX_ROWS = 3_000
@@ -244,7 +244,7 @@ def rows_of(columns: dict[str, int], records: list[list[str]]) -> list[Row]:
         if problem:
             row.errors.append(_l("%(column)s %(problem)s", column=COLUMN_LABELS["class_name"], problem=problem))
         if row.upn:
-            problem = service.upn_problem(row.upn)
+            problem = pupil_accounts.upn_problem(row.upn)
             if problem:
                 row.errors.append(_l("UPN '%(value)s' %(problem)s", value=row.upn[:20], problem=problem))
         if row.raw_language:
@@ -290,6 +290,16 @@ def _cross_check(rows: list[Row]) -> None:
 
 def _describe_year(year: int) -> str:
     return year_name(year)
+
+
+def _language_change(row: Row, pupil: Pupil) -> None:
+    """The MIS first language presets a pupil's language, never over one the child tapped themselves."""
+    if not row.language or pupil.language == row.language:
+        return
+    if pupil.language_chosen_by_child:
+        row.notes.append(_l("keeps the language the child chose (%(language)s)", language=pupil.language))
+    else:
+        row.changes.append(_l("language → %(language)s", language=row.language))
 
 
 def plan(school: School, data: bytes) -> Plan:
@@ -368,10 +378,7 @@ def plan(school: School, data: bytes) -> Plan:
                                   new=row.class_name))
         if row.upn and pupil.upn != row.upn:
             row.changes.append(_l("UPN added: %(upn)s", upn=row.upn))
-        if row.language and pupil.language != row.language and not pupil.language_chosen_by_child:
-            row.changes.append(_l("language → %(language)s", language=row.language))
-        elif row.language and pupil.language != row.language:
-            row.notes.append(_l("keeps the language the child chose (%(language)s)", language=pupil.language))
+        _language_change(row, pupil)
         row.status = UPDATED if row.changes else UNCHANGED
     for row in rows:
         # Plain text from here on: a lazy string counts as safe HTML in a template, and these
@@ -412,7 +419,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                           avatar=service.AVATARS[(row.number * 7) % len(service.AVATARS)])
             db.session.add(pupil)
             db.session.flush()
-            service.give_first_credentials(pupil, c.year_group)
+            pupil_accounts.give_first_credentials(pupil, c.year_group)
             touched.add(c.id)
         elif row.status == UPDATED:
             pupil = db.session.get(Pupil, row.pupil_id)
@@ -421,7 +428,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                 pupil.class_id = c.id
                 pupil.school_class = c
                 if c.band == "ks1" and pupil.picture_password is None:
-                    service.give_first_credentials(pupil, c.year_group)
+                    pupil_accounts.give_first_credentials(pupil, c.year_group)
             if row.upn:
                 pupil.upn = row.upn
             if row.language and not pupil.language_chosen_by_child:  # never over the child's own tap

@@ -1,7 +1,6 @@
 """Sign-in forms. Length limits here are the server-side checks; the HTML repeats them as hints."""
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -32,6 +31,3 @@ class StaffSignInForm(FlaskForm):
         Length(max=MAX_PASSWORD, message=lazy_pgettext("staff", "That password is too long.")),
     ])
 
-
-class ConfirmForm(FlaskForm):
-    """A form that posts only its CSRF token plus buttons read from the request (picture taps, 'That's me')."""

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import role_required
-from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..schools.models import Role
 from ..schools.service import load_school_for_admin_or_404
 from . import service

@@ -131,7 +131,10 @@ def test_right_to_left_pages_mirror_and_never_scroll_sideways(tab, year1, make_p
                     const r = e.getBoundingClientRect();
                     return r.width && (r.right > innerWidth + 1 || r.left < -1) && e.checkVisibility()
                         && !e.closest('.skip-link, .visually-hidden');
-                }).map(e => `${e.className || e.tagName} ${Math.round(e.getBoundingClientRect().left)}..${Math.round(e.getBoundingClientRect().right)}`).slice(0, 5),
+                }).map(e => {
+                    const r = e.getBoundingClientRect();
+                    return `${e.className || e.tagName} ${Math.round(r.left)}..${Math.round(r.right)}`;
+                }).slice(0, 5),
             })""")
             assert layout["dir"] == "rtl", path
             assert layout["overflow"] <= 0, f"{path} at {width}x{height} scrolls sideways: {layout}"
@@ -153,4 +156,5 @@ def test_right_to_left_pages_mirror_and_never_scroll_sideways(tab, year1, make_p
     # Nastaliq/Naskh come from the app itself.
     family = page.evaluate("getComputedStyle(document.querySelector('.lesson__text')).fontFamily")
     assert ("Nastaliq" if lang == "ur" else "Naskh") in family
-    assert page.evaluate("document.fonts.check('16px \"%s\"')" % ("Noto Nastaliq Urdu" if lang == "ur" else "Noto Naskh Arabic"))
+    face = "Noto Nastaliq Urdu" if lang == "ur" else "Noto Naskh Arabic"
+    assert page.evaluate(f"document.fonts.check('16px \"{face}\"')")
