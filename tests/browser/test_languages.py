@@ -158,3 +158,41 @@ def test_right_to_left_pages_mirror_and_never_scroll_sideways(tab, year1, make_p
     assert ("Nastaliq" if lang == "ur" else "Naskh") in family
     face = "Noto Nastaliq Urdu" if lang == "ur" else "Noto Naskh Arabic"
     assert page.evaluate(f"document.fonts.check('16px \"{face}\"')")
+
+
+def test_admin_languages_page_passes_axe_and_changes_what_pupils_see(tab, make_school, make_staff, make_class,
+                                                                     make_pupil):
+    from pupil_app.schools.models import Role
+
+    from ..conftest import PASSWORD
+
+    school = make_school()
+    admin = make_staff(Role.ADMIN, school=school)
+    page = tab.page
+    tab.goto("/staff/sign-in")
+    page.fill("#username", admin.username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    tab.goto(f"/staff/admin/schools/{school.id}/languages/")
+    tab.assert_accessible()
+    page.check("#offered-ar")
+    page.uncheck("#offered-cy")
+    page.click("form button.button--primary")
+    page.wait_for_selector("text=Pupils now see: English, Arabic.")
+    page.click("tr[data-language='ar'] button")
+    page.wait_for_selector("tr[data-language='ar'] >> text=reviewed by")
+    tab.assert_accessible()
+    tab.screenshot("admin-languages")
+    pupil = make_pupil(make_class(4, school=school), first_name="Noor")
+    child = tab.page.context.browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        p = child.new_page()
+        p.goto(tab.base + "/sign-in")
+        p.fill("#username", pupil.username)
+        p.fill("#password", PASSWORD)
+        p.click("form.stack button[type=submit], main form button[type=submit]")
+        p.wait_for_url("**/learn/")
+        assert p.locator('button[name="lang"]').evaluate_all("bs => bs.map(b => b.value)") == ["en", "ar"]
+    finally:
+        child.close()
