@@ -1,12 +1,12 @@
 """Which language a page is shown in: the pupil's tap-chosen language, else English.
 
-A signed-in pupil sees only the languages their school offers (pupil_app/languages); a page
-before sign-in offers every language of the app.
+A signed-in pupil, and a class's sign-in pages, offer only the languages the school offers
+(pupil_app/languages); any other page before sign-in offers every language of the app.
 """
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,7 +16,13 @@ RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "yi"}
 def _pupil_school_id() -> int | None:
     if current_user and current_user.is_authenticated and current_user.is_pupil:
         return current_user.school_id
-    return None
+    return g.get("language_school_id")
+
+
+def use_school_languages(school_id: int) -> None:
+    """A page before sign-in that belongs to one school (its class page): offer that school's languages.
+    Call before anything on the page is translated."""
+    g.language_school_id = school_id
 
 
 def allowed_languages() -> list[str]:

@@ -223,3 +223,19 @@ def test_pupil_pages_and_content_read_in_each_home_language(app, lang, make_scho
         assert f'<html lang="{lang}" dir="{direction}">' in html, path
         for english in ("Tell an adult", "Hide this page", "I've finished", module.screens[0].text):
             assert english not in html, (path, english)
+
+
+def test_a_class_sign_in_page_offers_only_its_schools_languages(app, client, school, admin, make_class, make_pupil,
+                                                                 login_as):
+    staff = app.test_client()
+    login_as(admin, test_client=staff)
+    url = f"/staff/admin/schools/{school.id}/languages/"
+    staff.post(url, data={"csrf_token": csrf(staff, url), "offered": ["ro"]})
+    year1 = make_class(1, school=school)
+    pupil = make_pupil(year1, password=None)
+    for path in (f"/class/{year1.token}", f"/class/{year1.token}/{pupil.id}"):
+        assert re.findall(r'name="lang" value="(\w+)"', text(client.get(path))) == ["en", "ro"]
+    # Arabic chosen on the general sign-in page is not this school's: its class page stays in English.
+    client.post("/language", data={"csrf_token": csrf(client, "/sign-in"), "lang": "ar"})
+    assert '<html lang="en" dir="ltr">' in text(client.get(f"/class/{year1.token}"))
+    assert '<html lang="ar" dir="rtl">' in text(client.get("/sign-in"))

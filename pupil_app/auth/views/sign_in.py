@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from ...access import public, signed_in
 from ...extensions import db
 from ...forms import ConfirmForm
+from ...i18n import use_school_languages
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
 from .. import service
@@ -85,6 +86,7 @@ def class_page(token: str):
     school_class = service.class_by_token(token)
     if school_class is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
+    use_school_languages(school_class.school_id)
     pupils = [p for p in school_class.pupils if p.active and p.picture_password]
     idle = session.pop("idle_signed_out", None)
     return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle)
@@ -99,6 +101,7 @@ def picture_sign_in(token: str, pupil_id: int):
     pupil = service.class_pupil(school_class, pupil_id) if school_class else None
     if pupil is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
+    use_school_languages(school_class.school_id)
     form = ConfirmForm()
     so_far: list[str] = []
     error = None
