@@ -239,3 +239,22 @@ def test_a_class_sign_in_page_offers_only_its_schools_languages(app, client, sch
     client.post("/language", data={"csrf_token": csrf(client, "/sign-in"), "lang": "ar"})
     assert '<html lang="en" dir="ltr">' in text(client.get(f"/class/{year1.token}"))
     assert '<html lang="ar" dir="rtl">' in text(client.get("/sign-in"))
+
+
+def test_a_pupil_page_keeps_its_language_when_the_language_settings_cannot_be_read(
+        app, make_pupil, login_as, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from pupil_app.languages import service
+
+    pupil = make_pupil(year_group=4, first_name="Ola")
+    c = app.test_client()
+    login_as(pupil, test_client=c)
+    c.post("/language", data={"csrf_token": csrf(c, "/learn/"), "lang": "cy", "next": "/learn/"})
+
+    def away(_school_id):
+        raise OperationalError("SELECT school_languages", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(service, "offered", away)
+    r = c.get("/learn/")
+    assert r.status_code == 200 and '<html lang="cy" dir="ltr">' in text(r) and "Hello Ola!" not in text(r)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -57,12 +58,19 @@ def offered(school_id: int) -> list[str]:
 
 
 def offered_cached(school_id: int) -> list[str]:
-    """offered(), looked up once per request (the locale selector and the switcher both ask)."""
+    """offered(), looked up once per request (the locale selector and the switcher both ask).
+
+    The language of a page must never be what breaks it: when the database cannot answer (an error
+    page while it is away), every language counts as offered and the child keeps their own."""
     if not has_request_context():
         return offered(school_id)
     cache = g.setdefault("offered_languages", {})
     if school_id not in cache:
-        cache[school_id] = offered(school_id)
+        try:
+            cache[school_id] = offered(school_id)
+        except SQLAlchemyError:
+            db.session.rollback()
+            cache[school_id] = list(LANGUAGES)
     return cache[school_id]
 
 
