@@ -2,7 +2,7 @@
 pupil's language was chosen by the child
 
 Revision ID: 0016_languages
-Revises: 0004_coverage_admin
+Revises: 0012_school_year
 
 A pupil who already has a language may have tapped it: we cannot tell, so the migration counts it as
 the child's own choice, which an MIS import never overwrites.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0016_languages"
-down_revision = "0004_coverage_admin"
+down_revision = "0012_school_year"
 branch_labels = None
 depends_on = None
 

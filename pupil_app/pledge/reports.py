@@ -240,3 +240,13 @@ def signed_by_year(school_ids: list[int]) -> dict[tuple[int, int], int]:
         if band == wanted and key == pledge_key(wanted):
             out[(school_id, year_group)] = out.get((school_id, year_group), 0) + n
     return out
+
+
+def signed_now(school_id: int, key: str | None = None) -> int:
+    """Pupils on roll whose signature counts today (of pledge ``key``, or any): how many a major version or
+    a sign-again date would ask to sign again."""
+    pupils = list(db.session.scalars(select(Pupil).where(Pupil.school_id == school_id, Pupil.active.is_(True))))
+    if key is not None:
+        pupils = [p for p in pupils if pledge_key(p.band) == key]
+    standings = standings_by_id([p.id for p in pupils])
+    return sum(1 for st in standings.values() if st.state == SIGNED)
