@@ -75,7 +75,8 @@ class Config:
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
 
-    LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+    # English, Welsh and four home languages (pupil pages and content; see pupil_app/languages).
+    LANGUAGES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "ro": "Română", "ur": "اردو", "ar": "العربية"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "pupil_app" / "translations")
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).

@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
     from .filtering.views import bp as filtering_bp
+    from .languages.views import bp as languages_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(filtering_bp)
+    app.register_blueprint(languages_bp)
     declare_static(app)
 
 
@@ -238,7 +240,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
-    from .i18n import current_language, is_rtl
+    from .i18n import current_language, is_rtl, switcher_languages
     from .qr import qr_svg
     from .timeutil import register_filters as register_date_filters
 
@@ -279,7 +281,8 @@ def register_template_helpers(app: Flask) -> None:
             "translations": get_translations(),
             "content": app.extensions["content"],
             "current_language": current_language(),
-            "languages": app.config["LANGUAGES"],
+            "languages": switcher_languages(),
+            "language_names": app.config["LANGUAGES"],
             "text_direction": "rtl" if is_rtl() else "ltr",
             "app_name": app.config["APP_NAME"],
         }

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 NEW_CLASS_CSV = (
     "UPN,Legal Forename,Legal Surname,NC Year,Reg Group,First Language\r\n"
     "K801200300401,Poppy,Ashworth,Year 2,Kestrels,English\r\n"
-    "K801200300402,Dawid,Nowak,Year 2,Kestrels,Polish\r\n"
+    "K801200300402,Dawid,Nowak,Year 2,Kestrels,Tigrinya\r\n"
     "K801200300403,Ffion,Rees,Year 2,Kestrels,Welsh\r\n"
 )
 
