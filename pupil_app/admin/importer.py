@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
+from ..schools import looks
 from ..coverage.service import year_name
 from ..schools.models import Pupil, School, SchoolClass
 from . import service
@@ -401,7 +402,8 @@ def apply(school: School, the_plan: Plan) -> Applied:
         if row.status == NEW:
             pupil = Pupil(school_id=school.id, class_id=c.id, first_name=row.first_name, last_name=row.last_name,
                           username=picker.pick(row.first_name, row.last_name), upn=row.upn, language=row.language,
-                          avatar=service.AVATARS[(row.number * 7) % len(service.AVATARS)])
+                          avatar="")
+            looks.give_look(pupil, c.id)
             db.session.add(pupil)
             db.session.flush()
             service.give_first_credentials(pupil, c.year_group)
@@ -410,6 +412,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
             pupil = db.session.get(Pupil, row.pupil_id)
             pupil.first_name, pupil.last_name = row.first_name, row.last_name
             if pupil.class_id != c.id:
+                looks.give_look(pupil, c.id)
                 pupil.class_id = c.id
                 pupil.school_class = c
                 if c.band == "ks1" and pupil.picture_password is None:

@@ -21,6 +21,7 @@ from .. import crypto
 from ..auth import service as auth_service
 from ..auth.models import Badge
 from ..extensions import db
+from ..schools import looks
 from ..schools.models import (YEAR_GROUP_NAMES, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust,
                               band_for_year)
 from ..timeutil import utcnow
@@ -37,7 +38,6 @@ PASSWORD_LINK_DAYS = 7
 MIN_STAFF_PASSWORD = 10
 LANGUAGE_CODES = ("en", "cy")
 
-AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
 
 # Words a 7-year-old can read and type: a pupil password is two of them and a number.
 CHILD_WORDS = (
@@ -504,8 +504,8 @@ def create_pupil(school: School, first: str, last: str, class_id: int, upn: str 
                  language: str | None, picker: UsernamePicker | None = None) -> Pupil:
     first, last, school_class, upn, language = _pupil_fields(school, first, last, class_id, upn, language)
     pupil = Pupil(school_id=school.id, class_id=school_class.id, first_name=first, last_name=last,
-                  username=(picker or UsernamePicker()).pick(first, last), upn=upn, language=language,
-                  avatar=secrets.choice(AVATARS))
+                  username=(picker or UsernamePicker()).pick(first, last), upn=upn, language=language, avatar="")
+    looks.give_look(pupil, school_class.id)
     db.session.add(pupil)
     db.session.flush()
     give_first_credentials(pupil, school_class.year_group)
@@ -517,6 +517,8 @@ def update_pupil(pupil: Pupil, first: str, last: str, class_id: int, upn: str | 
                                                              pupil.id)
     moving_to_ks1 = school_class.band == "ks1" and pupil.picture_password is None
     pupil.first_name, pupil.last_name, pupil.upn, pupil.language = first, last, upn, language
+    if pupil.class_id != school_class.id:
+        looks.give_look(pupil, school_class.id)
     pupil.class_id = school_class.id
     pupil.school_class = school_class
     if moving_to_ks1:
@@ -535,6 +537,7 @@ def deactivate_pupil(pupil: Pupil) -> None:
 def reactivate_pupil(pupil: Pupil) -> None:
     if pupil.school_class is None or not pupil.school_class.active:
         raise AdminError(_l("Put the pupil in an open class first."))
+    looks.give_look(pupil)
     pupil.active = True
     db.session.flush()
 
@@ -668,6 +671,7 @@ def perform_rollover(school: School, editor: StaffUser, academic_year: int) -> R
             c.active = False
         else:
             c.year_group = move.to_year
+            looks.fix_class(c)
         c.name = new_name
         db.session.flush()
     rollover.pupils_left = left

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from ..access import public, signed_in
 from ..extensions import db
 from ..ratelimit import rate_limited
+from ..schools import looks
 from . import service
 from .forms import ConfirmForm, PasswordSignInForm
 
@@ -93,7 +94,8 @@ def class_page(token: str):
         return render_template("auth/link_not_working.html", kind="class"), 404
     pupils = [p for p in school_class.pupils if p.active and p.picture_password]
     idle = session.pop("idle_signed_out", None)
-    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle)
+    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle,
+                           names=looks.tile_names(pupils))
 
 
 @bp.route("/class/<token>/<int:pupil_id>", methods=["GET", "POST"])

@@ -132,6 +132,8 @@ class Pupil(Account, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
+    # With the picture, a colour no active classmate shares (schools/looks.py keeps them unique).
+    avatar_colour: Mapped[str] = mapped_column(String(20), default="blue", server_default="blue")
     language: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
