@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser translations extract-translations bench bench-dashboards clean
+.PHONY: run test install install-dev browser speech audio translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -43,6 +43,19 @@ browser:
 		|| echo "Could not install chromium: browser tests will be skipped."; \
 	else echo "No /usr/bin/chromium and no root to install it: browser tests will be skipped."; fi
 
+# Debian's espeak-ng (offline speech) and opus-tools (small files) for the pre-made read-aloud audio.
+speech:
+	@if command -v espeak-ng >/dev/null && command -v opusenc >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's espeak-ng and opus-tools for the read-aloud audio..."; \
+		(apt-get install -y -qq espeak-ng opus-tools >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq espeak-ng opus-tools >/dev/null 2>&1)) \
+		|| echo "Could not install espeak-ng: no pre-made audio (devices' own voices only)."; \
+	else echo "No espeak-ng and no root to install it: no pre-made audio (devices' own voices only)."; fi
+
+# Read-aloud audio for devices with no voice in a language: only what is missing is made.
+audio: $(STAMPS)/install translations speech
+	$(BIN)/flask content audio
+
 translations: $(STAMPS)/install
 	$(BIN)/pybabel -q compile -d pupil_app/translations
 
@@ -51,13 +64,15 @@ extract-translations: $(STAMPS)/install
 	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
 	$(BIN)/pybabel -q update -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
-run: $(STAMPS)/install translations
+run: $(STAMPS)/install translations speech
 	$(BIN)/flask content check
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	@mkdir -p instance && echo "Making read-aloud audio in the background (instance/audio.log)..."
+	($(BIN)/flask content audio >instance/audio.log 2>&1 &)
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser speech
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from .concerns.views import bp as concerns_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
+    from .offline.views import bp as offline_bp
     from .pledge.views import bp as pledge_bp
     from .staff.views import bp as staff_bp
 
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(offline_bp)
     declare_static(app)
 
 

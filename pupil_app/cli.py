@@ -36,6 +36,22 @@ def content_check() -> None:
                f"{len(content.pledges)} pledges ({promises} promises), {len(content.pictures)} pictures.")
 
 
+@content_cli.command("audio")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (default: every language offered).")
+def content_audio(langs: tuple[str, ...]) -> None:
+    """Render pupil-facing strings and lesson screens to audio files (espeak-ng), for devices with no voice."""
+    from . import audio
+
+    if audio.engine() is None:
+        click.echo("espeak-ng is not installed: no audio made (read-aloud uses the device's voices only). "
+                   "Debian: apt-get install espeak-ng")
+        return
+    for lang in langs or tuple(current_app.config["LANGUAGES"]):
+        done = audio.render(current_app, lang)
+        click.echo(f"{lang}: {done.made} made, {done.kept} kept, {done.bytes / 1_000_000:.1f} MB "
+                   f"in {audio.audio_dir(current_app) / lang} (recordings in {audio.recordings_dir(current_app) / lang} win)")
+
+
 @click.group("demo", cls=AppGroup)
 def demo_cli() -> None:
     """The demo school (development only)."""
