@@ -201,6 +201,10 @@ def register_request_hooks(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     private = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    # Not personal, so a device may keep them (the service worker keeps lessons going offline):
+    # files, and lesson screens, which are the same for every pupil of a language (rendering.py).
+    keepable = {"static", "main.picture", "offline.audio_file", "offline.service_worker", "offline.offline_page",
+                "learning.screen"}
 
     @app.after_request
     def security_headers(response):
@@ -209,7 +213,10 @@ def register_request_hooks(app: Flask) -> None:
         for name, value in headers.items():
             if name not in h:  # a route may set a stricter policy of its own (pictures do)
                 h[name] = value
-        if current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
+        if request.endpoint in keepable and response.status_code == 200:
+            if request.endpoint == "learning.screen":
+                h["Cache-Control"] = "private, no-cache"  # kept on this device, checked when online
+        elif current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
             h.update(private)
         return response
 

@@ -8,7 +8,7 @@ from pupil_app.access import PUBLIC, PUPIL, SIGNED_IN, STAFF, access_of
 from pupil_app.schools.models import Role
 
 # Sample values for URL parameters, so every route can be requested.
-SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
+SAMPLE = {"lang": "en", "module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
           "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
           "batch_id": 1, "step": "feel", "concern_id": 1}
 
@@ -33,6 +33,8 @@ def test_only_expected_routes_are_public(app):
         # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the
         # room, and a message whose session ended mid-way is kept (never shown back) until they sign in.
         "concerns.start", "concerns.calm", "concerns.step",
+        # Every device: read-aloud audio of our own words, the service worker and its offline page.
+        "offline.audio_file", "offline.service_worker", "offline.offline_page",
     ])
 
 

@@ -179,5 +179,11 @@ def sign_out():
     session.clear()
     if lang:
         session["lang"] = lang
+    if account.is_pupil:
+        session["signed_out_to"] = target  # Back to a lesson page then lands here, not on a password form
     flash(_("You have signed out. Well done today!") if account.is_pupil else _("You have signed out."), "info")
-    return redirect(target)
+    response = redirect(target)
+    if account.is_pupil and request.form.get("unsent", "") in ("", "0"):
+        # Nothing waits to be sent from this device: wipe its kept pages and storage for the next child.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+import json
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 
 from .. import audio
 from ..access import public
@@ -21,3 +24,25 @@ def audio_file(lang: str):
     response = send_file(path, mimetype=mimetype, max_age=86400, conditional=True)
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    """The service worker, at the site root so it looks after every page; it precaches the files
+    every pupil page needs."""
+    static = Path(current_app.static_folder)
+    files = ["css/app.css", "js/pupil.js", "js/tell.js", "js/offline.js"]
+    files += sorted(f"icons/{p.name}" for p in (static / "icons").glob("*.svg"))
+    urls = [url_for("static", filename=f) for f in files]
+    script = f"self.__precache = {json.dumps(urls)};\n" + (static / "js" / "sw.js").read_text(encoding="utf-8")
+    response = current_app.response_class(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+@public
+def offline_page():
+    """The calm page the service worker shows, offline, for anything it has not kept."""
+    return render_template("offline/offline.html")

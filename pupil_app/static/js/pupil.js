@@ -121,3 +121,12 @@
   window.addEventListener("pagehide", stop);
   window.pupilSpeech = { say: say, stop: stop };
 })();
+
+// Put-in-order: after each tap the page comes back at #order; focus goes to the next choice, not
+// back to the top of the page.
+(function () {
+  "use strict";
+  if (window.location.hash !== "#order") { return; }
+  var next = document.querySelector("#order button, #order");
+  if (next) { next.focus(); }
+})();
