@@ -22,7 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.support import Translations
 from flask import Flask
 
 # espeak-ng voice for each page language (Debian 12's espeak-ng has them all).
@@ -77,28 +79,31 @@ def find(app: Flask, lang: str, text: str) -> tuple[Path, str] | None:
     return None
 
 
-def _pupil_facing(locations) -> bool:
-    files = [str(filename) for filename, _ in locations]
-    return any(f.startswith(PUPIL_SOURCES) and not any(s in f for s in STAFF_SOURCES) for f in files)
+def _pupil_facing(filename: str) -> bool:
+    return filename.startswith(PUPIL_SOURCES) and not any(s in filename for s in STAFF_SOURCES)
+
+
+def _pupil_msgids(root: Path) -> list[str]:
+    """Our pupil-facing strings, found where Babel finds them (babel.cfg), with their files."""
+    with (root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[str, None] = {}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    for filename, _line, message, _comments, _context in extract_from_dir(root, method_map, options_map,
+                                                                          keywords=keywords):
+        if isinstance(message, str) and _pupil_facing(filename):
+            found[message] = None
+    return list(found)
 
 
 def pupil_strings(app: Flask, lang: str) -> list[str]:
     """Every pupil-facing sentence of a language as pages show it (no placeholders: those hold names)."""
-    po = Path(app.root_path) / "translations" / lang / "LC_MESSAGES" / "messages.po"
-    if not po.is_file():
-        return []
-    with po.open("rb") as handle:
-        catalogue = read_po(handle, locale=lang)
+    translations = Translations.load(str(Path(app.root_path) / "translations"), [lang])
     out: dict[str, None] = {}
-    for message in catalogue:
-        if not message.id or not _pupil_facing(message.locations):
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for source, translated in zip(ids, strings):
-            text = normalise(translated or source)
-            if text and not PLACEHOLDER_RE.search(text) and len(text) <= MAX_TEXT:
-                out[text] = None
+    for msgid in _pupil_msgids(Path(app.root_path).parent):
+        text = normalise(translations.ugettext(msgid))
+        if text and not PLACEHOLDER_RE.search(text) and len(text) <= MAX_TEXT:
+            out[text] = None
     return list(out)
 
 

@@ -11,7 +11,8 @@ from pupil_app.content import load_content
 from .content_factory import REAL
 
 CONTENT = load_content(REAL)
-needs_espeak = pytest.mark.skipif(audio.engine() is None, reason="espeak-ng is not installed (make test installs it as root)")
+needs_espeak = pytest.mark.skipif(audio.engine() is None,
+                                  reason="espeak-ng is not installed (make test installs it as root)")
 
 
 @pytest.fixture

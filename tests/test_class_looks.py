@@ -10,7 +10,7 @@ import re
 from sqlalchemy import create_engine, select, text
 
 from pupil_app import create_app
-from pupil_app.admin import importer, service as admin_service
+from pupil_app.admin import importer, pupil_accounts, year_end
 from pupil_app.extensions import db
 from pupil_app.schools import looks
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass
@@ -27,7 +27,8 @@ def test_forty_pupils_get_forty_different_pictures_and_more_get_a_new_colour(app
     with app.test_request_context():
         school = db.session.get(School, year1.school_id)
         for n in range(45):
-            admin_service.create_pupil(school, "Child", f"Jones{chr(97 + n // 26)}{chr(97 + n % 26)}", year1.id, None, None)
+            surname = f"Jones{chr(97 + n // 26)}{chr(97 + n % 26)}"
+            pupil_accounts.create_pupil(school, "Child", surname, year1.id, None, None)
         db.session.commit()
         worn = _looks_of(year1.id)
         assert len(worn) == 45 and len(set(worn)) == 45
@@ -45,7 +46,7 @@ def test_moving_a_pupil_into_a_class_where_their_look_is_taken_gives_them_a_free
         a.avatar, a.avatar_colour = "owl", "red"
         b.avatar, b.avatar_colour = "owl", "red"
         db.session.commit()
-        admin_service.update_pupil(b, b.first_name, "Pupil", here.id, None, None)
+        pupil_accounts.update_pupil(b, b.first_name, "Pupil", here.id, None, None)
         db.session.commit()
         assert (b.avatar, b.avatar_colour) != ("owl", "red")
         assert (a.avatar, a.avatar_colour) == ("owl", "red")  # the pupil already there keeps theirs
@@ -59,7 +60,7 @@ def test_a_pupil_coming_back_gets_a_look_nobody_took_while_they_were_away(app, m
         p, q = db.session.get(Pupil, away.id), db.session.get(Pupil, present.id)
         p.avatar, p.avatar_colour = q.avatar, q.avatar_colour = "bee", "green"
         db.session.commit()
-        admin_service.reactivate_pupil(p)
+        pupil_accounts.reactivate_pupil(p)
         db.session.commit()
         assert len(set(_looks_of(year1.id))) == 2
 
@@ -67,7 +68,8 @@ def test_a_pupil_coming_back_gets_a_look_nobody_took_while_they_were_away(app, m
 def test_an_import_gives_every_new_and_moved_pupil_a_free_look(app, client, make_school, make_staff, login_as):
     school = make_school("Brookside")
     login_as(make_staff(Role.ADMIN, school=school))
-    rows = "\n".join(f"A{n:012d},Child,Surname{chr(97 + n // 26)}{chr(97 + n % 26)},Reception,Robins" for n in range(43))
+    rows = "\n".join(f"A{n:012d},Child,Surname{chr(97 + n // 26)}{chr(97 + n % 26)},Reception,Robins"
+                     for n in range(43))
     with app.test_request_context():
         the_plan = importer.plan(db.session.get(School, school.id),
                                  f"UPN,First name,Last name,Year group,Class\n{rows}\n".encode())
@@ -81,11 +83,12 @@ def test_an_import_gives_every_new_and_moved_pupil_a_free_look(app, client, make
 def test_rollover_keeps_every_class_unique(app, client, make_school, make_staff, make_class, make_pupil):
     school = make_school("Rolling")
     rec = make_class(0, school=school, name="Reception")
-    kids = [make_pupil(rec) for _ in range(3)]  # the test factory gives everyone the fox: a broken class
+    for _ in range(3):
+        make_pupil(rec)  # the test factory gives everyone the fox: a broken class
     editor = make_staff(Role.ADMIN, school=school)
     with app.test_request_context():
         the_school = db.session.get(School, school.id)
-        admin_service.perform_rollover(the_school, _staff(editor.id), admin_service.rollover_plan(the_school).academic_year)
+        year_end.perform_rollover(the_school, _staff(editor.id), year_end.rollover_plan(the_school).academic_year)
         db.session.commit()
         assert len(set(_looks_of(rec.id))) == 3
 
@@ -139,7 +142,8 @@ def test_migration_repairs_classes_whose_pupils_share_a_look(tmp_path):
             for n in range(22):  # 22 children and the old 12 pictures: four foxes, three bears...
                 conn.execute(text(
                     "INSERT INTO pupils (school_id, class_id, first_name, last_name, username, avatar, active, "
-                    "session_version, failed_signins, created_at) VALUES (1, 1, :f, 'X', :u, :a, 1, 1, 0, '2026-01-01')"),
+                    "session_version, failed_signins, created_at) "
+                    "VALUES (1, 1, :f, 'X', :u, :a, 1, 1, 0, '2026-01-01')"),
                     {"f": f"C{n}", "u": f"c{n}", "a": ("fox", "bear", "owl")[n % 3]})
         upgrade()
         with engine.connect() as conn:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from pupil_app.concerns import service
+from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern
 from pupil_app.content import load_content
 from pupil_app.extensions import db
-from pupil_app.pledge import service as pledge_service
+from pupil_app.pledge import service, versions
 from pupil_app.schools.models import Pupil, SchoolClass
 
 from ..concern_flow import count_concerns
@@ -51,8 +51,8 @@ def test_ks1_child_tells_an_adult_from_a_quiz_with_pictures_and_the_dsl_handles_
         token = db.session.scalar(select(SchoolClass.signin_token).where(SchoolClass.name == "Year 1"))
         # Alfie made his promises on an earlier day (the pledge journey has its own tests).
         alfie = db.session.scalar(select(Pupil).where(Pupil.username == "ks1.demo"))
-        pledge_service.record_signature(alfie, pledge_service.ensure_current_version(
-            alfie.school_id, pledge_service.pledge_key(alfie.band)))
+        service.record_signature(alfie, versions.ensure_current_version(
+            alfie.school_id, versions.pledge_key(alfie.band)))
         db.session.commit()
     page = tab.page
     tab.goto(f"/class/{token}")
@@ -149,7 +149,7 @@ def _message_up_to_send(tab):
 
 
 def _fail_first_send(monkeypatch):
-    real, calls = service.submit, []
+    real, calls = telling.submit, []
 
     def submit(*args, **kwargs):
         calls.append(1)
@@ -157,7 +157,7 @@ def _fail_first_send(monkeypatch):
             raise OperationalError("INSERT INTO concerns", {}, Exception("server closed the connection unexpectedly"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "submit", submit)
+    monkeypatch.setattr(telling, "submit", submit)
     return calls
 
 

@@ -1,0 +1,183 @@
+"""Sign-in routes: staff and KS2 passwords, class picture passwords, QR badges, sign-out."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ...access import public, signed_in
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...ratelimit import rate_limited
+from ...redirects import safe_path
+from ...schools import looks
+from .. import service
+from ..forms import PasswordSignInForm
+from .common import bp
+
+
+def _begin_session(account, method: str) -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(account)
+    session["signin_method"] = method
+    db.session.commit()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
+def sign_in_choice():
+    """Pupil sign-in with username and password (KS2 and up)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = PasswordSignInForm()
+    status = 200
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            result = service.pupil_password_sign_in(form.username.data, form.password.data)
+            db.session.commit()  # keeps the failure counter, nothing else
+            if result.ok:
+                _begin_session(result.account, "password")
+                return redirect(url_for("learning.home"))
+            error = (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
+                     else _("That username or password did not work. Try again, or ask your teacher."))
+            status = 401
+        else:
+            status = 400
+    idle = session.pop("idle_signed_out", None)
+    return render_template("auth/sign_in.html", form=form, error=error, idle=idle), status
+
+
+@bp.route("/staff/sign-in", methods=["GET", "POST"])
+@public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
+def staff_sign_in():
+    """Staff sign-in with username and password."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return redirect(url_for("coverage.home"))
+    form = PasswordSignInForm()
+    status = 200
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            result = service.staff_sign_in(form.username.data, form.password.data)
+            db.session.commit()
+            if result.ok:
+                _begin_session(result.account, "password")
+                return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
+            # One message for unknown, wrong and paused accounts: nothing tells which usernames exist.
+            error = _("Those details did not work. After 5 wrong tries an account is paused for 5 minutes.")
+            status = 401
+        else:
+            status = 400
+    idle = session.pop("idle_signed_out", None)
+    return render_template("auth/staff_sign_in.html", form=form, error=error, idle=idle), status
+
+
+@bp.get("/class/<token>")
+@public
+def class_page(token: str):
+    """A class's sign-in page: each child taps their own name and picture."""
+    school_class = service.class_by_token(token)
+    if school_class is None:
+        return render_template("auth/link_not_working.html", kind="class"), 404
+    pupils = [p for p in school_class.pupils if p.active and p.picture_password]
+    idle = session.pop("idle_signed_out", None)
+    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle,
+                           names=looks.tile_names(pupils))
+
+
+@bp.route("/class/<token>/<int:pupil_id>", methods=["GET", "POST"])
+@public
+@rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
+def picture_sign_in(token: str, pupil_id: int):
+    """Picture password: three taps from a grid of nine; each tap is a plain form post (no script)."""
+    school_class = service.class_by_token(token)
+    pupil = service.class_pupil(school_class, pupil_id) if school_class else None
+    if pupil is None:
+        return render_template("auth/link_not_working.html", kind="class"), 404
+    form = ConfirmForm()
+    so_far: list[str] = []
+    error = None
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        so_far = request.form.get("so_far", "").split()
+        pick = request.form.get("pick", "")
+        if request.form.get("clear"):
+            so_far = []
+        elif pick not in service.PICTURE_PASSWORD_CHOICES or len(so_far) >= service.PICTURE_PASSWORD_LENGTH \
+                or any(p not in service.PICTURE_PASSWORD_CHOICES for p in so_far):
+            so_far, error, status = [], _("Let's start again. Tap your three pictures."), 400
+        else:
+            so_far.append(pick)
+            if len(so_far) == service.PICTURE_PASSWORD_LENGTH:
+                result = service.picture_sign_in(school_class, pupil.id, so_far)
+                db.session.commit()
+                if result.ok:
+                    _begin_session(result.account, "picture")
+                    return redirect(url_for("learning.home"))
+                so_far, status = [], 401
+                error = (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
+                         else _("Not quite. Let's try again!"))
+    return render_template("auth/picture_sign_in.html", school_class=school_class, pupil=pupil, token=token,
+                           form=form, so_far=so_far, choices=service.PICTURE_PASSWORD_CHOICES,
+                           length=service.PICTURE_PASSWORD_LENGTH, error=error), status
+
+
+@bp.route("/badge/<token>", methods=["GET", "POST"])
+@public
+@rate_limited("BADGE_RATE_LIMIT", "badge")
+def badge(token: str):
+    """A QR badge link: shows whose card it is, and 'That's me' signs that pupil in."""
+    pupil = service.pupil_for_badge(token)
+    if pupil is None:
+        return render_template("auth/link_not_working.html", kind="badge"), 404
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        result = service.badge_sign_in(token)
+        if not result.ok:
+            return render_template("auth/link_not_working.html", kind="badge"), 404
+        _begin_session(result.account, "badge")
+        return redirect(url_for("learning.home"))
+    return render_template("auth/badge.html", pupil=pupil, form=form)
+
+
+@bp.post("/sign-out")
+@signed_in
+def sign_out():
+    """'I've finished': end this session everywhere and hand the device to the next person."""
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    account = current_user._get_current_object()
+    method = session.get("signin_method")
+    if account.is_pupil and method == "picture" and account.school_class and account.school_class.active:
+        target = url_for("auth.class_page", token=account.school_class.signin_token)
+    elif account.is_staff:
+        target = url_for("auth.staff_sign_in")
+    else:
+        target = url_for("auth.sign_in_choice")
+    service.end_sessions(account)
+    db.session.commit()
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if account.is_pupil:
+        session["signed_out_to"] = target  # Back to a lesson page then lands here, not on a password form
+    flash(_("You have signed out. Well done today!") if account.is_pupil else _("You have signed out."), "info")
+    response = redirect(target)
+    if account.is_pupil and request.form.get("unsent", "") in ("", "0"):
+        # Nothing waits to be sent from this device: wipe its kept pages and storage for the next child.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
