@@ -127,6 +127,10 @@
 (function () {
   "use strict";
   if (window.location.hash !== "#order") { return; }
-  var next = document.querySelector("#order button, #order");
-  if (next) { next.focus(); }
+  var focusNext = function () {
+    var next = document.querySelector("#order button");
+    if (next && document.activeElement !== next) { next.focus(); }
+  };
+  focusNext();
+  window.addEventListener("load", focusNext); // after the browser has moved to #order
 })();

@@ -1,0 +1,291 @@
+"""Every child, every device, in real Chromium: the pupil bar stays one row and the main action of
+every pupil page is on the first screen at 1024x768, 768x1024 and 390x844; every demo class page
+shows each child a look nobody else in the class has; speaker buttons read just their item; with
+no voice for the language the pre-made audio plays; a lesson carries on with the network gone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pupil_app import audio
+from pupil_app.content import load_content
+from pupil_app.demo import load_demo
+from pupil_app.extensions import db
+from pupil_app.schools.models import SchoolClass
+
+from ..conftest import PASSWORD
+from ..content_factory import REAL
+from .conftest import Page
+
+CONTENT = load_content(REAL)
+pytestmark = pytest.mark.browser
+SIZES = [(1024, 768), (768, 1024), (390, 844)]
+
+LAYOUT = """() => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const bar = document.querySelector('.pupil-bar');
+  const tops = bar ? [...bar.children].map(c => Math.round(c.getBoundingClientRect().top)) : [];
+  const primary = [...document.querySelectorAll('[data-primary]')].map(e => {
+    const r = e.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, what: e.textContent.trim().slice(0, 40)};
+  });
+  return {vw, vh, barHeight: bar ? bar.getBoundingClientRect().height : 0, tops, primary,
+          overflow: document.documentElement.scrollWidth - vw};
+}"""
+
+
+def check_layout(tab: Page, name: str, failures: list[str], needs_primary: bool = True) -> None:
+    """The bar is one row (every group at the same height), the main action is fully on screen."""
+    tab.page.evaluate("window.scrollTo(0, 0)")
+    got = tab.page.evaluate(LAYOUT)
+    where = f"{name} at {got['vw']}x{got['vh']}"
+    if got["tops"] and max(got["tops"]) - min(got["tops"]) > 12:
+        failures.append(f"{where}: the pupil bar wraps (group tops {got['tops']})")
+    if got["barHeight"] > 100:
+        failures.append(f"{where}: the pupil bar is {got['barHeight']:.0f}px tall")
+    if got["overflow"] > 0:
+        failures.append(f"{where}: {got['overflow']}px of horizontal scrolling")
+    if needs_primary and not got["primary"]:
+        failures.append(f"{where}: no main action marked")
+    for box in got["primary"]:
+        if box["top"] < 0 or box["bottom"] > got["vh"] + 0.5 or box["left"] < 0 or box["right"] > got["vw"] + 0.5:
+            failures.append(f"{where}: '{box['what']}' is not fully on screen ({box})")
+
+
+@pytest.fixture
+def sized(browser, live_server):
+    """A tab at a given viewport size (closed with its checks at the end of the test)."""
+    opened = []
+
+    def make(width: int, height: int) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+        tab = Page(context.new_page(), live_server)
+        opened.append((tab, context))
+        return tab
+
+    yield make
+    for tab, context in opened:
+        tab.check_clean()
+        context.close()
+
+
+def walk_ks1(tab: Page, school_class, failures: list[str]) -> None:
+    page = tab.page
+    tab.goto(f"/class/{school_class.token}")
+    check_layout(tab, "class page", failures)
+    page.click("a.name-tile:has-text('Alfie')")
+    check_layout(tab, "picture password", failures)
+    for pick in ("cat", "sun", "boat"):
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    check_layout(tab, "home", failures)
+    module = CONTENT.modules["ks1-contact"]
+    tab.goto(f"/learn/{module.id}/1")
+    check_layout(tab, "lesson screen", failures)
+    tab.goto(f"/learn/{module.id}/{len(module.screens)}")
+    check_layout(tab, "last lesson screen", failures)
+    page.click("button:has-text('Start the quiz')")
+    for n, q in enumerate(module.questions, 1):
+        page.wait_for_selector(".question__prompt")
+        check_layout(tab, f"question {n} ({q.type})", failures)
+        wrong = [c.id for c in q.choices if not c.correct]
+        page.click(f'button[name="answer"][value="{wrong[0] if n == 1 else q.correct_answer[0]}"]')
+    page.wait_for_selector(".result")
+    check_layout(tab, "results", failures)
+    first = page.locator(".result__nav .big-button").first
+    assert "Try again" in first.inner_text()
+    tab.goto("/tell")
+    page.wait_for_selector(".choices--tell")
+    check_layout(tab, "tell an adult", failures)
+    tab.goto("/pledge/mine")
+    check_layout(tab, "my promises", failures, needs_primary=False)
+
+
+def walk_ks2(tab: Page, pupil, failures: list[str]) -> None:
+    page = tab.page
+    tab.goto("/sign-in")
+    check_layout(tab, "sign in", failures)
+    page.fill("#username", pupil.username)
+    page.fill("#password", PASSWORD)
+    page.click("button[data-primary]")
+    page.wait_for_url("**/pledge/")
+    check_layout(tab, "pledge start", failures)
+    page.click("a[data-primary]")
+    check_layout(tab, "KS2 promise", failures)
+    module = next(m for m in CONTENT.modules.values() if m.band == "ks2" and any(q.is_order for q in m.questions))
+    order = next(q for q in module.questions if q.is_order)
+    assert order and module  # an order question to lay out
+    tab.goto("/calm")
+    check_layout(tab, "calm page", failures, needs_primary=False)
+    tab.goto("/offline")
+    check_layout(tab, "offline page", failures)
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_every_pupil_page_keeps_the_bar_on_one_row_and_the_main_action_on_screen(
+        sized, make_class, make_pupil, width, height):
+    year1 = make_class(1, name="Year 1")
+    for first in ("Ada", "Bilal", "Chloe", "Dev", "Erin", "Finn", "Grace", "Hana"):
+        make_pupil(year1, first_name=first, password=None)
+    make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    year4 = make_class(4, name="Year 4")
+    priya = make_pupil(year4, first_name="Priya", pledged=False)
+    failures: list[str] = []
+    walk_ks1(sized(width, height), year1, failures)
+    walk_ks2(sized(width, height), priya, failures)
+    assert failures == []
+
+
+def test_order_questions_fit_and_focus_stays_with_the_choices(sized, make_pupil, login_as):
+    module = next(m for m in CONTENT.modules.values() if m.band == "ks2" and any(q.is_order for q in m.questions))
+    number = next(n for n, q in enumerate(module.questions, 1) if q.is_order)
+    question = module.questions[number - 1]
+    for width, height in SIZES:
+        pupil = make_pupil(year_group=4, first_name="Priya")
+        tab = sized(width, height)
+        page = tab.page
+        tab.goto("/sign-in")
+        page.fill("#username", pupil.username)
+        page.fill("#password", PASSWORD)
+        page.click("button[data-primary]")
+        page.wait_for_url("**/learn/")
+        tab.goto(f"/learn/{module.id}/{len(module.screens)}")
+        page.click("button:has-text('Start the quiz')")
+        for q in module.questions[:number - 1]:
+            page.wait_for_selector(".question__prompt")
+            page.click(f'button[name="answer"][value="{q.correct_answer[0]}"]')
+        page.wait_for_selector(".choices--order")
+        failures: list[str] = []
+        check_layout(tab, "order question", failures)
+        page.click(f'button[name="pick"][value="{question.correct_answer[0]}"]')
+        page.wait_for_selector(".order-step--placed")
+        page.wait_for_load_state("load")
+        # After a tap, the next choice has the focus: no tabbing back through the page.
+        focused = page.evaluate("document.activeElement.matches('#order button')")
+        assert focused, "focus went back to the top of the page"
+        check_layout(tab, "order question after a tap", failures)
+        for n, step in enumerate(question.correct_answer[1:], 2):
+            page.click(f'button[name="pick"][value="{step}"]')
+            page.locator(".order-step--placed").nth(n - 1).wait_for()
+        page.wait_for_load_state("load")
+        check_layout(tab, "order question, all placed", failures)
+        tick = page.locator("button[data-primary] img[src*='tick']")
+        assert tick.evaluate("img => getComputedStyle(img).filter") == "none"  # the tick is a tick, not a blank disc
+        assert failures == []
+
+
+def test_every_demo_class_page_shows_each_child_a_look_and_name_of_their_own(app, tab):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        tokens = [c.signin_token for c in db.session.query(SchoolClass).filter(SchoolClass.active.is_(True))]
+    assert len(tokens) >= 4
+    for token in tokens:
+        tab.goto(f"/class/{token}")
+        tiles = tab.page.evaluate("""() => [...document.querySelectorAll('.name-grid__item')].map(li => ({
+            look: li.className.match(/look--(\\w+)/)[1] + ' ' + li.querySelector('img').src.match(/avatar-(\\w+)/)[1],
+            name: li.querySelector('.name-tile__name').innerText.trim(),
+            visible: li.querySelector('.name-tile__name').getBoundingClientRect().width > 0}))""")
+        if not tiles:
+            continue
+        looks_ = [t["look"] for t in tiles]
+        names = [t["name"] for t in tiles]
+        assert len(set(looks_)) == len(looks_), f"two children share a look on {token}: {looks_}"
+        assert all(t["visible"] and re.match(r"^\w", t["name"]) for t in tiles)
+        assert len(set(names)) == len(names) or len(tiles) > 40, f"two tiles read the same: {names}"
+    tab.assert_accessible()
+    tab.screenshot("class-page-demo")
+
+
+def wait_until(page, expression: str, tries: int = 100) -> None:
+    """Poll a page expression (wait_for_function evaluates strings, which the app's CSP refuses)."""
+    for _ in range(tries):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
+SPY = """
+  window.__spoken = [];
+  window.speechSynthesis.speak = (u) => { window.__spoken.push({text: u.text, lang: u.lang}); };
+"""
+
+
+def test_speaker_buttons_read_just_their_item(tab, make_class, make_pupil, login_as):
+    year1 = make_class(1, name="Year 1")
+    make_pupil(year1, first_name="Seren", password=None)
+    alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    page = tab.page
+    page.add_init_script(SPY)
+    tab.goto(f"/class/{year1.token}")
+    page.click("li:has-text('Seren') .say-button")
+    assert page.evaluate("window.__spoken") == [{"text": "Seren", "lang": "en"}]
+    page.click("button.read-names")
+    assert page.evaluate("window.__spoken")[-1]["text"] == "Alfie. Seren"
+    page.click("a.name-tile:has-text('Alfie')")
+    for pick in alfie.pictures:
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    module = CONTENT.modules["ks1-content"]
+    tab.goto(f"/learn/{module.id}/1")
+    page.click(".say-row .say-button")
+    assert page.evaluate("window.__spoken")[-1]["text"] == module.screens[0].text
+    tab.goto(f"/learn/{module.id}/{len(module.screens)}")
+    page.click("button:has-text('Start the quiz')")
+    question = module.questions[0]
+    choice = question.choices[1]
+    page.click(f".choice-wrap:has(button[value='{choice.id}']) .say-button")
+    spoken = page.evaluate("window.__spoken")[-1]["text"]
+    assert spoken == page.inner_text(f"#choice-{choice.id}").strip() and question.prompt not in spoken
+    page.click(".say-row:has(#prompt) .say-button")
+    assert page.evaluate("window.__spoken")[-1]["text"] == question.prompt
+    for q in module.questions:
+        wrong = [c.id for c in q.choices if not c.correct]
+        page.click(f'button[name="answer"][value="{wrong[0] if q is question else q.correct_answer[0]}"]')
+    page.wait_for_selector(".result")
+    page.click(".review__item >> nth=0 >> .say-button")
+    said = page.evaluate("window.__spoken")[-1]["text"]
+    assert said.startswith("One to learn. " + question.prompt)
+    page.click(".review__item >> nth=1 >> .say-button")
+    assert page.evaluate("window.__spoken")[-1]["text"].startswith("You got it!")
+    tab.assert_accessible()
+
+
+@pytest.mark.skipif(audio.engine() is None, reason="espeak-ng is not installed (make test installs it as root)")
+def test_without_a_voice_for_the_language_the_made_audio_plays(app, tab, make_class, make_pupil, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIO_DIR", tmp_path / "audio")
+    year1 = make_class(1, name="Year 1")
+    alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    page = tab.page
+    # The tablet speaks English only: no Welsh voice. Record what speech and audio are asked to do.
+    page.add_init_script("""
+      window.__spoken = []; window.__played = [];
+      window.speechSynthesis.getVoices = () => [{lang: 'en-GB', name: 'English'}];
+      window.speechSynthesis.speak = (u) => { window.__spoken.push(u.text); };
+      const play = HTMLMediaElement.prototype.play;
+      HTMLMediaElement.prototype.play = function () {
+        this.addEventListener('playing', () => window.__played.push(decodeURIComponent(this.src)));
+        return play.call(this);
+      };
+    """)
+    tab.goto(f"/class/{year1.token}")
+    page.click("a.name-tile:has-text('Alfie')")
+    for pick in alfie.pictures:
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    page.click("details.language-menu > summary")
+    page.click("button[value='cy']")
+    module = CONTENT.modules["ks1-content"]
+    tab.goto(f"/learn/{module.id}/1")
+    welsh = page.inner_text("#screen-text").strip()
+    with app.app_context():
+        assert welsh in audio.pupil_strings(app, "cy")  # the command renders exactly what the page reads
+        audio.render(app, "cy", only=[welsh])
+    page.click(".say-row .say-button")
+    wait_until(page, "window.__played.length > 0")
+    assert page.evaluate("window.__spoken") == []
+    assert page.evaluate("window.__played")[0].endswith("/audio/cy?text=" + welsh)
