@@ -211,7 +211,7 @@ def register_request_hooks(app: Flask) -> None:
         for name, value in headers.items():
             if name not in h:  # a route may set a stricter policy of its own (pictures do)
                 h[name] = value
-        if request.endpoint in keepable and response.status_code == 200:
+        if request.endpoint in keepable and response.status_code in (200, 206, 304):
             if request.endpoint == "learning.screen":
                 h["Cache-Control"] = "private, no-cache"  # kept on this device, checked when online
         elif current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):

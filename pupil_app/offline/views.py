@@ -34,7 +34,7 @@ def service_worker():
     static = Path(current_app.static_folder)
     files = ["css/app.css", "js/pupil.js", "js/tell.js", "js/offline.js"]
     files += sorted(f"icons/{p.name}" for p in (static / "icons").glob("*.svg"))
-    urls = [url_for("static", filename=f) for f in files]
+    urls = [url_for("static", filename=f) for f in files] + [url_for("main.picture", name="worry-calm.svg")]
     script = f"self.__precache = {json.dumps(urls)};\n" + (static / "js" / "sw.js").read_text(encoding="utf-8")
     response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

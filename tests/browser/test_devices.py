@@ -121,6 +121,7 @@ def walk_ks2(tab: Page, pupil, failures: list[str]) -> None:
     check_layout(tab, "calm page", failures, needs_primary=False)
     tab.goto("/offline")
     check_layout(tab, "offline page", failures)
+    tab.assert_accessible()
 
 
 @pytest.mark.parametrize("width,height", SIZES)
@@ -199,13 +200,15 @@ def test_every_demo_class_page_shows_each_child_a_look_and_name_of_their_own(app
     tab.screenshot("class-page-demo")
 
 
-def wait_until(page, expression: str, tries: int = 100) -> None:
+def wait_until(page, expression: str, tries: int = 300) -> None:
     """Poll a page expression (wait_for_function evaluates strings, which the app's CSP refuses)."""
     for _ in range(tries):
         if page.evaluate(expression):
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
+    state = page.evaluate("navigator.serviceWorker ? navigator.serviceWorker.getRegistrations()"
+                          ".then(rs => rs.map(r => [!!r.installing, !!r.waiting, !!r.active])) : null")
+    raise AssertionError(f"never true: {expression} (service workers: {state})")
 
 
 SPY = """
@@ -289,3 +292,84 @@ def test_without_a_voice_for_the_language_the_made_audio_plays(app, tab, make_cl
     wait_until(page, "window.__played.length > 0")
     assert page.evaluate("window.__spoken") == []
     assert page.evaluate("window.__played")[0].endswith("/audio/cy?text=" + welsh)
+
+
+KEPT_URLS = """async () => {
+  const urls = [];
+  for (const name of await caches.keys()) {
+    for (const request of await (await caches.open(name)).keys()) { urls.push(new URL(request.url).pathname); }
+  }
+  return urls;
+}"""
+
+
+def test_offline_mid_lesson_the_next_screen_shows_and_personal_pages_do_not(app, browser, live_server, make_class,
+                                                                            make_pupil):
+    from pupil_app.learning.models import QuizAttempt
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    tab = Page(context.new_page(), live_server)
+    page = tab.page
+    # Playwright lets requests bypass service workers while it routes them: watch them instead.
+    page.unroute("**/*")
+    page.on("request", lambda r: None if r.url.startswith(live_server) else tab.blocked.append(r.url))
+    year1 = make_class(1, name="Year 1")
+    alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    tab.goto(f"/class/{year1.token}")
+    page.click("a.name-tile:has-text('Alfie')")
+    for pick in alfie.pictures:
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    module = CONTENT.modules["ks1-content"]
+    tab.goto(f"/learn/{module.id}/1")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    last = f"/learn/{module.id}/{len(module.screens)}"
+    wait_until(page, f"caches.match('{last}').then(r => !!r)")
+    wait_until(page, "caches.match('/static/icons/tell-adult.svg').then(r => !!r)")
+
+    # The Wi-Fi drops mid-lesson.
+    context.set_offline(True)
+    page.click("a[data-primary]:has-text('Next')")
+    page.wait_for_selector("#screen-text")
+    assert page.inner_text("#screen-text").strip() == module.screens[1].text
+    tab.goto(last)
+    assert page.inner_text("#screen-text").strip() == module.screens[-1].text
+    # Starting the quiz needs the server: the calm offline page, and nothing is queued to send later.
+    page.click("button:has-text('Start the quiz')")
+    page.wait_for_selector("h1:has-text('The internet is resting')")
+    # A personal page (the child's home, their promises) was never kept: the offline page instead.
+    for personal in ("/learn/", "/pledge/mine"):
+        tab.goto(personal)
+        assert "The internet is resting" in page.inner_text("h1"), personal
+    kept = page.evaluate(KEPT_URLS)
+    assert f"/learn/{module.id}/2" in kept and "/static/css/app.css" in kept, " ".join(kept)
+    assert not {"/learn/", "/pledge/mine", "/tell", "/pledge/"} & set(kept), kept
+    context.set_offline(False)
+    tab.goto(f"/learn/{module.id}/1")
+    with app.app_context():
+        assert db.session.query(QuizAttempt).count() == 0  # the offline tap was never sent on
+    # "I've finished": nothing unsent, so caches, storage and the worker are gone for the next child.
+    page.evaluate("localStorage.setItem('something', 'of this child')")
+    page.click("button.finished-button")
+    page.wait_for_selector("text=Tap your name")
+    wait_until(page, "caches.keys().then(k => k.length === 0)")
+    assert page.evaluate("localStorage.length") == 0
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    tab.check_clean()
+    context.close()
+
+
+def test_finishing_with_a_message_still_unsent_keeps_it_on_the_device(tab, make_class, make_pupil):
+    year1 = make_class(1, name="Year 1")
+    alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    page = tab.page
+    tab.goto(f"/class/{year1.token}")
+    page.click("a.name-tile:has-text('Alfie')")
+    for pick in alfie.pictures:
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    page.evaluate("""localStorage.setItem('tell-adult:v1', JSON.stringify(
+        {abc: {answers: {feeling: 'sad'}, created: Date.now(), updated: Date.now()}}))""")
+    page.click("button.finished-button")
+    page.wait_for_selector("text=Tap your name")
+    assert "abc" in page.evaluate("localStorage.getItem('tell-adult:v1') || ''")

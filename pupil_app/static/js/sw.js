@@ -29,21 +29,32 @@ function keep(cacheName, request, response) {
   return caches.open(cacheName).then(function (cache) { return cache.put(request, copy); });
 }
 
+function fetchAndKeep(cacheName, url) {
+  return fetch(url, { credentials: "same-origin", cache: "no-cache" }).then(function (response) {
+    return keep(cacheName, new Request(url), response);
+  }).catch(function () { return null; });
+}
+
+function keepAll(urls) {
+  // One at a time: a school's small server is not flooded, and the page's own requests go first.
+  return urls.reduce(function (done, u) {
+    return done.then(function () {
+      var cacheName = isFile(new URL(u, self.location.origin)) ? FILES : PAGES;
+      return caches.match(u).then(function (kept) { return kept ? null : fetchAndKeep(cacheName, u); });
+    });
+  }, Promise.resolve());
+}
+
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(FILES).then(function (cache) {
-    return Promise.all([OFFLINE_URL].concat(PRECACHE).map(function (url) {
-      return fetch(url, { credentials: "same-origin" }).then(function (response) {
-        return keepable(response) ? cache.put(url, response) : null;
-      }).catch(function () { return null; });
-    }));
-  }).then(function () { return self.skipWaiting(); }));
+  // Ready once the offline page is kept; the files every pupil page needs follow once it is active.
+  event.waitUntil(fetchAndKeep(FILES, OFFLINE_URL).then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) { return n !== PAGES && n !== FILES; })
       .map(function (n) { return caches.delete(n); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(function () { return self.clients.claim(); }).then(function () { return keepAll(PRECACHE); }));
 });
 
 function offlinePage() {
@@ -89,14 +100,7 @@ self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (!data.keep || !data.keep.length) { return; }
   var urls = data.keep.filter(function (u) { return typeof u === "string" && u.charAt(0) === "/" && u.charAt(1) !== "/"; });
-  event.waitUntil(Promise.all(urls.slice(0, 20).map(function (u) {
-    return caches.match(u).then(function (kept) {
-      if (kept) { return null; }
-      return fetch(u, { credentials: "same-origin" }).then(function (response) {
-        return keep(PAGES, new Request(u), response);
-      }).catch(function () { return null; });
-    });
-  })).then(function () {
+  event.waitUntil(keepAll(urls.slice(0, 40)).then(function () {
     if (event.source) { event.source.postMessage({ kept: urls.length }); }
   }));
 });
