@@ -373,3 +373,27 @@ def test_finishing_with_a_message_still_unsent_keeps_it_on_the_device(tab, make_
     page.click("button.finished-button")
     page.wait_for_selector("text=Tap your name")
     assert "abc" in page.evaluate("localStorage.getItem('tell-adult:v1') || ''")
+
+
+def test_hiding_the_page_hides_its_title_and_small_targets_are_big_enough(tab, make_class, make_pupil):
+    year1 = make_class(1, name="Year 1")
+    alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
+    page = tab.page
+    tab.goto("/sign-in")
+    staff_link = page.locator("a:has-text('Staff sign in')").bounding_box()
+    assert staff_link["height"] >= 44 and staff_link["width"] >= 44
+    page.keyboard.press("Tab")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    assert ring == "rgb(29, 36, 51)"  # a dark ring (with a light halo): visible on white and on colour
+    tab.goto(f"/class/{year1.token}")
+    page.click("a.name-tile:has-text('Alfie')")
+    for pick in alfie.pictures:
+        page.click(f'button[value="{pick}"]')
+    page.wait_for_url("**/learn/")
+    module = CONTENT.modules["ks1-content"]
+    tab.goto(f"/learn/{module.id}/1")
+    assert module.title in page.title()
+    page.click("[data-hide-page]")
+    assert module.title not in page.title() and page.title() == "This page is hidden"
+    page.click("[data-calm-show]")
+    assert module.title in page.title()
