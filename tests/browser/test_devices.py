@@ -38,6 +38,7 @@ LAYOUT = """() => {
 
 def check_layout(tab: Page, name: str, failures: list[str], needs_primary: bool = True) -> None:
     """The bar is one row (every group at the same height), the main action is fully on screen."""
+    tab.page.wait_for_load_state("load")  # styles and pictures in place, as the child sees the page
     tab.page.evaluate("window.scrollTo(0, 0)")
     got = tab.page.evaluate(LAYOUT)
     where = f"{name} at {got['vw']}x{got['vh']}"
