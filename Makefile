@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser speech audio translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser speech audio translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -72,12 +72,17 @@ run: $(STAMPS)/install translations speech
 	($(BIN)/flask content audio >instance/audio.log 2>&1 &)
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser speech
+# Lint first: a finding fails the test command (and so CI) before the suite runs.
+lint: $(STAMPS)/install-dev
+	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
+
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser speech
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/classroom.py
 	$(BIN)/python bench/concerns.py
+	$(BIN)/python bench/imports.py
 
 # The coverage dashboards on a trust of 10 schools, 5,000 pupils and 1,000,000 quiz attempts.
 bench-dashboards: $(STAMPS)/install-dev translations
