@@ -201,6 +201,15 @@ def test_every_demo_class_page_shows_each_child_a_look_and_name_of_their_own(app
     tab.screenshot("class-page-demo")
 
 
+def sign_in_with_pictures(tab: Page, school_class, pupil, name: str = "Alfie") -> None:
+    """As a Reception or KS1 child does: their name on the class page, then their three pictures."""
+    tab.goto(f"/class/{school_class.token}")
+    tab.page.click(f"a.name-tile:has-text('{name}')")
+    for pick in pupil.pictures:
+        tab.page.click(f'button[value="{pick}"]')
+    tab.page.wait_for_url("**/learn/")
+
+
 def wait_until(page, expression: str, tries: int = 300) -> None:
     """Poll a page expression (wait_for_function evaluates strings, which the app's CSP refuses)."""
     for _ in range(tries):
@@ -276,11 +285,7 @@ def test_without_a_voice_for_the_language_the_made_audio_plays(app, tab, make_cl
         return play.call(this);
       };
     """)
-    tab.goto(f"/class/{year1.token}")
-    page.click("a.name-tile:has-text('Alfie')")
-    for pick in alfie.pictures:
-        page.click(f'button[value="{pick}"]')
-    page.wait_for_url("**/learn/")
+    sign_in_with_pictures(tab, year1, alfie)
     page.click("details.language-menu > summary")
     page.click("button[value='cy']")
     module = CONTENT.modules["ks1-content"]
@@ -316,11 +321,7 @@ def test_offline_mid_lesson_the_next_screen_shows_and_personal_pages_do_not(app,
     page.on("request", lambda r: None if r.url.startswith(live_server) else tab.blocked.append(r.url))
     year1 = make_class(1, name="Year 1")
     alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
-    tab.goto(f"/class/{year1.token}")
-    page.click("a.name-tile:has-text('Alfie')")
-    for pick in alfie.pictures:
-        page.click(f'button[value="{pick}"]')
-    page.wait_for_url("**/learn/")
+    sign_in_with_pictures(tab, year1, alfie)
     module = CONTENT.modules["ks1-content"]
     tab.goto(f"/learn/{module.id}/1")
     wait_until(page, "navigator.serviceWorker.controller !== null")
@@ -364,11 +365,7 @@ def test_finishing_with_a_message_still_unsent_keeps_it_on_the_device(tab, make_
     year1 = make_class(1, name="Year 1")
     alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
     page = tab.page
-    tab.goto(f"/class/{year1.token}")
-    page.click("a.name-tile:has-text('Alfie')")
-    for pick in alfie.pictures:
-        page.click(f'button[value="{pick}"]')
-    page.wait_for_url("**/learn/")
+    sign_in_with_pictures(tab, year1, alfie)
     page.evaluate("""localStorage.setItem('tell-adult:v1', JSON.stringify(
         {abc: {answers: {feeling: 'sad'}, created: Date.now(), updated: Date.now()}}))""")
     page.click("button.finished-button")
@@ -386,11 +383,7 @@ def test_hiding_the_page_hides_its_title_and_small_targets_are_big_enough(tab, m
     page.keyboard.press("Tab")
     ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
     assert ring == "rgb(29, 36, 51)"  # a dark ring (with a light halo): visible on white and on colour
-    tab.goto(f"/class/{year1.token}")
-    page.click("a.name-tile:has-text('Alfie')")
-    for pick in alfie.pictures:
-        page.click(f'button[value="{pick}"]')
-    page.wait_for_url("**/learn/")
+    sign_in_with_pictures(tab, year1, alfie)
     module = CONTENT.modules["ks1-content"]
     tab.goto(f"/learn/{module.id}/1")
     assert module.title in page.title()
