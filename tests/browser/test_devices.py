@@ -326,8 +326,8 @@ def test_offline_mid_lesson_the_next_screen_shows_and_personal_pages_do_not(app,
     tab.goto(f"/learn/{module.id}/1")
     wait_until(page, "navigator.serviceWorker.controller !== null")
     last = f"/learn/{module.id}/{len(module.screens)}"
-    wait_until(page, f"caches.match('{last}').then(r => !!r)")
-    wait_until(page, "caches.match('/static/icons/tell-adult.svg').then(r => !!r)")
+    wait_until(page, "document.documentElement.hasAttribute('data-lesson-kept')")  # the module's screens
+    wait_until(page, "caches.match('/pictures/worry-calm.svg').then(r => !!r)")  # the last of the files
 
     # The Wi-Fi drops mid-lesson.
     context.set_offline(True)

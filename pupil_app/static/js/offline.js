@@ -24,6 +24,10 @@
   if (!("serviceWorker" in navigator) || !window.caches) { return; }
   // Only a signed-in pupil's device keeps lessons; staff and sign-in pages leave no worker behind.
   if (!document.querySelector(".pupil-bar[data-pupil]")) { return; }
+  // The worker says when this lesson's screens and pictures are all kept (a lesson can now go offline).
+  navigator.serviceWorker.addEventListener("message", function (event) {
+    if (event.data && event.data.kept) { document.documentElement.setAttribute("data-lesson-kept", ""); }
+  });
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
