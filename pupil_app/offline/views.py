@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -35,7 +36,12 @@ def service_worker():
     files = ["css/app.css", "js/pupil.js", "js/tell.js", "js/offline.js"]
     files += sorted(f"icons/{p.name}" for p in (static / "icons").glob("*.svg"))
     urls = [url_for("static", filename=f) for f in files] + [url_for("main.picture", name="worry-calm.svg")]
-    script = f"self.__precache = {json.dumps(urls)};\n" + (static / "js" / "sw.js").read_text(encoding="utf-8")
+    # The files' and content's last change names the caches: a deploy brings a new worker and fresh files.
+    changed = max(p.stat().st_mtime_ns for folder in (static, current_app.config["CONTENT_DIR"])
+                  for p in Path(folder).rglob("*") if p.is_file())
+    version = hashlib.sha256(str(changed).encode()).hexdigest()[:12]
+    script = (f"self.__version = {json.dumps(version)};\nself.__precache = {json.dumps(urls)};\n"
+              + (static / "js" / "sw.js").read_text(encoding="utf-8"))
     response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -7,7 +7,7 @@
 //   answer, a message) is never queued to be sent later: the child sees the offline page instead.
 "use strict";
 
-var VERSION = "v1";
+var VERSION = self.__version || "v1"; // changes with the app's files: a new worker, fresh caches
 var PAGES = "pages-" + VERSION;
 var FILES = "files-" + VERSION;
 var OFFLINE_URL = "/offline";
@@ -75,13 +75,12 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (isFile(url)) {
-    // Files: from the device at once, refreshed from the network when it answers.
+    // Files: from the device when kept (a new version of the app brings a new worker and new caches),
+    // else from the network, kept before the page gets them.
     event.respondWith(caches.match(request).then(function (kept) {
-      var fresh = fetch(request).then(function (response) {
+      return kept || fetch(request).then(function (response) {
         return keep(FILES, request, response).then(function () { return response; });
       });
-      if (kept) { fresh.catch(function () { return null; }); return kept; }
-      return fresh;
     }));
     return;
   }
