@@ -32,6 +32,8 @@ def test_only_expected_routes_are_public(app):
         "concerns.start", "concerns.calm", "concerns.step",
         # Every device: read-aloud audio of our own words, the service worker and its offline page.
         "offline.audio_file", "offline.service_worker", "offline.offline_page",
+        # A monitoring system posts alerts with its school's revocable token (checked in the view).
+        "filtering.api_alerts",
     ])
 
 
@@ -45,6 +47,8 @@ def people(make_class, make_pupil, make_staff):
         "dsl": make_staff(Role.DSL, classes=(school_class,)),
         "admin": make_staff(Role.ADMIN, classes=(school_class,)),
         "trust_admin": make_staff(Role.TRUST_ADMIN, classes=(school_class,)),
+        "online_safety_lead": make_staff(Role.ONLINE_SAFETY_LEAD, classes=(school_class,)),
+        "filtering_lead": make_staff(Role.FILTERING_LEAD, classes=(school_class,)),
     }
 
 

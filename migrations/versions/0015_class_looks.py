@@ -1,7 +1,7 @@
 """class page looks: every pupil gets a picture and colour that no active classmate shares
 
 Revision ID: 0015_class_looks
-Revises: 0004_coverage_admin
+Revises: 0018_filtering
 
 Adds pupils.avatar_colour and repairs existing classes: the first pupil (by id) with a look keeps
 it; each later pupil who shares it, or has a picture that is no longer offered, gets one of the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_class_looks"
-down_revision = "0004_coverage_admin"
+down_revision = "0018_filtering"
 branch_labels = None
 depends_on = None
 
