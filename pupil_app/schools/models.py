@@ -149,6 +149,8 @@ class Pupil(Account, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
+    # With the picture, a colour no active classmate shares (schools/looks.py keeps them unique).
+    avatar_colour: Mapped[str] = mapped_column(String(20), default="blue", server_default="blue")
     language: Mapped[str | None] = mapped_column(String(10))
     # True once the child tapped a language themselves: an MIS import then never changes it.
     language_chosen_by_child: Mapped[bool] = mapped_column(default=False, server_default="0")

@@ -12,6 +12,7 @@ from ...forms import ConfirmForm
 from ...i18n import use_school_languages
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
+from ...schools import looks
 from .. import lessons, service, throttle
 from ..forms import PasswordSignInForm, StaffSignInForm
 from .common import bp
@@ -105,7 +106,8 @@ def class_page(token: str):
     if not lessons.is_open(school_class):
         return render_template("auth/class_closed.html", school_class=school_class, idle=idle)
     pupils = [p for p in school_class.pupils if p.active and p.picture_password]
-    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle)
+    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle,
+                           names=looks.tile_names(pupils))
 
 
 @bp.route("/class/<token>/<int:pupil_id>", methods=["GET", "POST"])
@@ -199,5 +201,11 @@ def sign_out():
     session.clear()
     if lang:
         session["lang"] = lang
+    if account.is_pupil:
+        session["signed_out_to"] = target  # Back to a lesson page then lands here, not on a password form
     flash(_("You have signed out. Well done today!") if account.is_pupil else _("You have signed out."), "info")
-    return redirect(target)
+    response = redirect(target)
+    if account.is_pupil and request.form.get("unsent", "") in ("", "0"):
+        # Nothing waits to be sent from this device: wipe its kept pages and storage for the next child.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
