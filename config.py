@@ -86,6 +86,12 @@ class Config:
     MAIL_SEND_AFTER_RESPONSE = True
     # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Second factor (DSLs, admins, trust admins; teachers when the school asks): how old it may be
+    # before opening a concern's words, exporting, printing or transferring. Passkeys are bound to
+    # WEBAUTHN_RP_ID (the site's host name) and WEBAUTHN_ORIGIN; unset, the request's host is used.
+    MFA_FRESH_MINUTES = float(os.environ.get("MFA_FRESH_MINUTES", "15"))
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
 

@@ -179,3 +179,4 @@ def sign_out():
         session["lang"] = lang
     flash(_("You have signed out. Well done today!") if account.is_pupil else _("You have signed out."), "info")
     return redirect(target)
+from . import mfa_views  # noqa: E402,F401  (second-factor routes on this blueprint)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, pupil_required, role_required, staff_required
+from ..auth.stepup import fresh_factor_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
 from ..schools.models import Role
@@ -458,6 +459,7 @@ def _filters_detail(f) -> str:
 
 @bp.get("/staff/concerns.csv")
 @role_required(Role.DSL)
+@fresh_factor_required
 def inbox_csv():
     """The inbox (with its filters) as CSV: no pupil's words, which stay on the concern page."""
     f = _filter_or_400()
@@ -528,6 +530,7 @@ def _render_detail(concern, forms=None, status: int = 200, error=None, action: s
 
 @bp.get("/staff/concerns/<int:concern_id>")
 @role_required(Role.DSL)
+@fresh_factor_required
 def detail(concern_id: int):
     """One concern: the pupil's words exactly as sent, the chronology, status, markers, who viewed it."""
     return _render_detail(service.load_for_dsl(current_user, concern_id))
@@ -535,6 +538,7 @@ def detail(concern_id: int):
 
 @bp.get("/staff/concerns/<int:concern_id>/print")
 @role_required(Role.DSL)
+@fresh_factor_required
 def print_concern(concern_id: int):
     """A printable record of one concern (audited as a print)."""
     return _render_detail(service.load_for_dsl(current_user, concern_id), action="concern.printed",
@@ -635,6 +639,7 @@ def _log_range():
 
 @bp.get("/staff/incident-log")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log():
     """The online safety incident log (policy appendix 6): concerns and incidents, by date."""
     start, end = _log_range()
@@ -646,6 +651,7 @@ def incident_log():
 
 @bp.get("/staff/incident-log/print")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log_print():
     start, end = _log_range()
     rows = service.incident_log(current_user, start, end)
@@ -656,6 +662,7 @@ def incident_log_print():
 
 @bp.get("/staff/incident-log.csv")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log_csv():
     start, end = _log_range()
     rows = service.incident_log(current_user, start, end)

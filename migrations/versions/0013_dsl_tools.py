@@ -1,0 +1,69 @@
+"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes)
+
+Revision ID: 0013_dsl_tools
+Revises: 0004_coverage_admin
+
+Passkeys are looked up by their credential id (unique), every factor and code by its staff member
+(indexed); recovery codes by their keyed hash (unique). Schools gain the "teachers too" setting.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0013_dsl_tools"
+down_revision = "0004_coverage_admin"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("mfa_for_teachers", sa.Boolean(), server_default="0", nullable=False))
+
+    op.create_table(
+        "mfa_credentials",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("credential_id", sa.String(length=1400), nullable=True),
+        sa.Column("public_key", sa.Text(), nullable=True),
+        sa.Column("sign_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("totp_secret", sa.String(length=255), nullable=True),
+        sa.Column("last_time_step", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.CheckConstraint("kind IN ('passkey', 'totp')", name=op.f("ck_mfa_credentials_known_kind")),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff_users.id"], name=op.f("fk_mfa_credentials_staff_id_staff_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_credentials")),
+        sa.UniqueConstraint("credential_id", name=op.f("uq_mfa_credentials_credential_id")),
+    )
+    with op.batch_alter_table("mfa_credentials", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mfa_credentials_staff_id"), ["staff_id"], unique=False)
+
+    op.create_table(
+        "mfa_recovery_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff_users.id"],
+                                name=op.f("fk_mfa_recovery_codes_staff_id_staff_users"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mfa_recovery_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_mfa_recovery_codes_code_hash")),
+    )
+    with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_mfa_recovery_codes_staff_id"), ["staff_id"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mfa_recovery_codes_staff_id"))
+    op.drop_table("mfa_recovery_codes")
+    with op.batch_alter_table("mfa_credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mfa_credentials_staff_id"))
+    op.drop_table("mfa_credentials")
+    with op.batch_alter_table("schools", schema=None) as batch_op:
+        batch_op.drop_column("mfa_for_teachers")
