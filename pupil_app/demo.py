@@ -64,6 +64,26 @@ def demo_exists() -> bool:
     return db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME)) is not None
 
 
+HILLSIDE_DSL = ("dsl.hillside", "Mrs Carys Morgan")
+
+
+def ensure_hillside_dsl() -> bool:
+    """Hillside Primary's DSL (a child-protection file can be sent between the two demo schools)."""
+    username, display = HILLSIDE_DSL
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        return False
+    other = db.session.scalar(select(School).join(Trust).where(Trust.name == TRUST_NAME, School.name == OTHER_SCHOOL))
+    if other is None:
+        return False
+    staff = StaffUser(school_id=other.id, username=username, display_name=display,
+                      email=f"{username}@hillside-primary.example",
+                      password_hash=auth_service.hash_password(DEMO_PASSWORD))
+    staff.role_rows = [StaffRole(role=Role.DSL.value)]
+    db.session.add(staff)
+    db.session.flush()
+    return True
+
+
 def load_demo(seed: int = 2026) -> bool:
     """Create the demo trust, school, staff, classes, pupils, progress and concerns.
 
@@ -73,7 +93,8 @@ def load_demo(seed: int = 2026) -> bool:
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise RuntimeError("Demo data is never loaded in production.")
     if demo_exists():
-        return load_demo_concerns() > 0
+        added_dsl = ensure_hillside_dsl()
+        return (load_demo_concerns() > 0) or added_dsl
     rng = random.Random(seed)
     trust = Trust(name=TRUST_NAME)
     school = School(trust=trust, name=SCHOOL_NAME)
@@ -118,6 +139,7 @@ def load_demo(seed: int = 2026) -> bool:
     db.session.add_all(other_classes.values())
     db.session.flush()
     _fill_classes(other, other_classes, OTHER_CLASSES, used, demo_hash, content, rng, now)
+    ensure_hillside_dsl()
     # The school has been running for a year: reports for earlier terms find its classes and pupils.
     a_year_ago = now - timedelta(days=365)
     for model in (SchoolClass, Pupil):
