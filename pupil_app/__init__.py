@@ -102,12 +102,10 @@ def register_blueprints(app: Flask) -> None:
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
-    from .staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
-    app.register_blueprint(staff_bp)
     app.register_blueprint(pledge_bp)
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
@@ -216,6 +214,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
     from .i18n import current_language, is_rtl
+    from .qr import qr_svg
 
     # Asset URLs never change while the app runs: build each once (pages use dozens).
     url_cache: dict[tuple[str, str, str], str] = {}
@@ -243,6 +242,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
     app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
     app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
+    app.jinja_env.globals["qr_svg"] = qr_svg
 
     @app.context_processor
     def inject():

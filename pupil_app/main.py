@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from .access import public
 from .extensions import db
+from .content import current_content
+from .redirects import safe_path
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +18,7 @@ bp = Blueprint("main", __name__)
 def index():
     """Send each person to their own home page, or to sign-in."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.home" if current_user.is_pupil else "staff.home"))
+        return redirect(url_for("learning.home" if current_user.is_pupil else "coverage.home"))
     return redirect(url_for("auth.sign_in_choice"))
 
 
@@ -24,7 +26,7 @@ def index():
 @public
 def picture(name: str):
     """Serve a content picture (SVG) by name; only names the content loader found."""
-    content = current_app.extensions["content"]
+    content = current_content()
     if name not in content.pictures:
         abort(404)
     response = send_from_directory(content.root / "pictures", name, mimetype="image/svg+xml", max_age=86400)
@@ -43,10 +45,7 @@ def set_language():
     if current_user.is_authenticated and current_user.is_pupil:
         current_user.language = lang
         db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_path(request.form.get("next"), url_for("main.index")))
 
 
 @bp.get("/healthz")

@@ -21,6 +21,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role, School, StaffUser
 
 from .concern_flow import csrf_of, tell
+from .mfa_flow import enrol_app, give_code, next_code
 from .conftest import PASSWORD
 
 
@@ -29,28 +30,6 @@ def sign_in(client, who) -> None:
     r = client.post("/staff/sign-in", data={"csrf_token": csrf_of(page), "username": who.username,
                                             "password": PASSWORD})
     assert r.status_code == 302
-
-
-def enrol_app(client) -> tuple[str, list[str]]:
-    """Set up an authenticator app through the pages; returns the secret and the recovery codes shown."""
-    page = client.get("/staff/second-factor/setup/app").get_data(as_text=True)
-    secret = re.search(r'data-totp-secret="([A-Z2-7]+)"', page).group(1)
-    r = client.post("/staff/second-factor/setup/app",
-                    data={"csrf_token": csrf_of(page), "code": pyotp.TOTP(secret).now(), "name": "My phone"})
-    assert r.status_code == 302 and r.headers["Location"].endswith("/staff/second-factor/recovery-codes")
-    shown = client.get("/staff/second-factor/recovery-codes").get_data(as_text=True)
-    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", shown)
-    return secret, codes
-
-
-def next_code(secret: str) -> str:
-    """The app's next code (the server accepts one step of clock drift; the current one is spent)."""
-    return pyotp.TOTP(secret).at(time.time() + 30)
-
-
-def give_code(client, code: str):
-    page = client.get("/staff/second-factor").get_data(as_text=True)
-    return client.post("/staff/second-factor/code", data={"csrf_token": csrf_of(page), "code": code})
 
 
 @pytest.fixture

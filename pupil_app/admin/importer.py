@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
-from ..coverage.service import year_name
+from ..schools.models import year_name
 from ..schools.models import Pupil, School, SchoolClass
 from . import service
 from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem

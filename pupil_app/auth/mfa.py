@@ -4,7 +4,7 @@ Who must use one: every DSL, admin and trust admin; a teacher when their school 
 once they have chosen to add a device. A passkey (WebAuthn, the ``webauthn`` package) is offered
 first; an authenticator app (TOTP, ``pyotp``) is the alternative; ten single-use recovery codes,
 kept as keyed hashes, cover a lost device. A lost-everything reset is done by another DSL or admin
-of the same school and is audited. The web routes live in ``mfa_views``; "fresh" step-up checks
+of the same school and is audited. The web routes live in ``views/mfa.py``; "fresh" step-up checks
 in ``stepup``.
 """
 

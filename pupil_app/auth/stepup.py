@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import PUBLIC, access_of
+from ..redirects import safe_path
 
 F = TypeVar("F", bound=Callable)
 
@@ -40,14 +41,6 @@ def is_fresh() -> bool:
     return isinstance(done, (int, float)) and 0 <= time.time() - done <= _fresh_seconds()
 
 
-def local_path(target: str | None) -> str | None:
-    """A path on this site, or None (no open redirects, no control characters)."""
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
-        return None
-    return target
-
-
 def before_second_factor(view: F) -> F:
     """Mark a view as usable between the password and the second factor (the challenge itself)."""
     view.mfa_exempt = True  # type: ignore[attr-defined]
@@ -61,7 +54,7 @@ def _needs_factor() -> bool:
 
 
 def _to_challenge(next_path: str | None):
-    session[NEXT] = local_path(next_path) or url_for("staff.home")
+    session[NEXT] = safe_path(next_path, url_for("coverage.home"))
     return redirect(url_for("auth.mfa_check"))
 
 

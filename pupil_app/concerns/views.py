@@ -22,8 +22,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.stepup import fresh_factor_required
-from ..auth.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..extensions import db
+from ..redirects import safe_path
 from ..schools.models import Role
 from ..timeutil import utcnow
 from . import alerts, audit, labels, service
@@ -53,13 +54,6 @@ STEP_CHOICES = {
 }
 
 
-def _safe_path(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not target.startswith("/tell") and len(target) <= 300:
-        return target
-    return None
-
-
 def _pupil():
     return current_user._get_current_object() if current_user.is_authenticated and current_user.is_pupil else None
 
@@ -75,8 +69,7 @@ def _json(status: str, code: int = 200, **extra):
 
 @bp.record_once
 def _connect(state) -> None:
-    """Deliver, at sign-in, what a pupil sent after their session had ended; register the key commands."""
-    state.app.cli.add_command(data_key_cli)
+    """Deliver, at sign-in, what a pupil sent after their session had ended."""
     state.app.jinja_env.globals["concern_labels"] = labels
     user_logged_in.connect(_deliver_on_sign_in, state.app)
 
@@ -138,7 +131,7 @@ def local_time(moment, fmt: str = "%d/%m/%Y %H:%M") -> str:
 def start():
     """The "Tell an adult" button: a signed-in pupil starts (or carries on) a message; anyone else is
     told plainly to tell the adult in the room, and how to sign in to send a message."""
-    back = _safe_path(request.args.get("from"))
+    back = safe_path(request.args.get("from"), refuse=("/tell",))
     if current_user.is_authenticated and current_user.is_staff:
         return redirect(url_for("concerns.log_concern"))
     pupil = _pupil()
@@ -162,7 +155,7 @@ def start():
 @public
 def calm():
     """"Hide this page" without script: a calm screen instead of whatever was showing."""
-    return render_template("concerns/calm.html", back=_safe_path(request.args.get("from")))
+    return render_template("concerns/calm.html", back=safe_path(request.args.get("from"), refuse=("/tell",)))
 
 
 @bp.route("/tell/<token>/<step>", methods=["GET", "POST"])
@@ -674,5 +667,3 @@ def incident_log_csv():
              (f"C{r.ref}" if r.kind == "concern" else f"I{r.ref}")] for r in rows]
     return _csv_response(service.csv_text(header, data), f"online-safety-incident-log-{start}-to-{end}.csv")
 
-
-from .cli import data_key_cli  # noqa: E402  (also adds `flask concerns ...` commands to bp.cli)

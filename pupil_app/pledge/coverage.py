@@ -1,5 +1,6 @@
 """The pledge on the coverage pages: status and parent acknowledgement columns on the class grid
-(and its CSV and the pupil page), and a pledge history section on the pupil page.
+(and its CSV and the pupil page), a pledge history section on the pupil page, and the signed counts
+of the school and trust overviews and the report to governors.
 
 Registered once, when the pledge blueprint's views are imported.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
 
-from ..coverage.service import PupilColumn, PupilSection, register_pupil_column, register_pupil_section
+from ..coverage.service import (PupilColumn, PupilSection, register_pupil_column, register_pupil_section,
+                                register_signed_counts)
 from . import service
 from .service import AGAIN, SIGNED
 
@@ -49,6 +51,7 @@ def register() -> None:
     register_pupil_column(PupilColumn("pledge", _l("Pledge"), pledge_values))
     register_pupil_column(PupilColumn("parent", _l("Parent acknowledgement"), parent_values))
     register_pupil_section(PupilSection("pledge_history", "pledge/staff/_pupil_history.html", service.history))
+    register_signed_counts(service.signed_by_year)
 
 
 register()

@@ -17,6 +17,7 @@ from flask_login import current_user
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.service import idle_limit
 from ..extensions import db
+from ..content import current_content
 from ..qr import qr_svg
 from ..ratelimit import rate_limited
 from ..schools.models import Pupil, Role
@@ -348,15 +349,15 @@ def staff_pupil_letter(pupil_id: int):
 # ---------------------------------------------------------------- admin: versions and the school year
 
 def _pledge_key_or_404(key: str):
-    if key not in current_app.extensions["content"].pledges:
+    if key not in current_content().pledges:
         abort(404)
-    return current_app.extensions["content"].pledges[key]
+    return current_content().pledges[key]
 
 
 def _versions_page(error=None, status: int = 200, resign_form: ResignForm | None = None):
     school_id = current_user.school_id
     pledges = []
-    for key, pledge in current_app.extensions["content"].pledges.items():
+    for key, pledge in current_content().pledges.items():
         history = service.versions(school_id, key)
         shipped_fp = service.fingerprint(pledge.title, service.shipped_statements(pledge))
         pledges.append({
@@ -488,7 +489,7 @@ def _parent_page(link, form, problems=None, status=200):
     version = service.ensure_current_version(pupil.school_id, key)
     db.session.commit()
     text = service.text_of_version(version)
-    aup = current_app.extensions["content"].parent_aup
+    aup = current_content().parent_aup
     shown = service.parent_text(aup, text, _)
     return _no_store(current_app.make_response((render_template(
         "pledge/parent/page.html", pupil=pupil, text=text, aup=aup, form=form, problems=problems or [],
@@ -511,7 +512,7 @@ def parent(token: str):
         pupil = db.session.get(Pupil, link.pupil_id)
         key = service.pledge_key(pupil.band)
         text = service.text_of_version(service.ensure_current_version(pupil.school_id, key))
-        shown = service.parent_text(current_app.extensions["content"].parent_aup, text, _)
+        shown = service.parent_text(current_content().parent_aup, text, _)
         if request.form.get("text_hash") != service.text_hash(shown):
             db.session.rollback()
             return _parent_page(link, form, [_("The page has changed since you opened it. Please read it again.")], 409)

@@ -6,17 +6,17 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from .. import crypto
-from ..access import role_required, staff_required
-from ..extensions import db
-from ..qr import qr_svg
-from ..ratelimit import rate_limited
-from ..schools.models import Role
-from . import mfa, service
-from .forms import ConfirmForm
-from .mfa_forms import RESET_REASON_LABELS, CodeForm, ResetForm, TeachersSettingForm, TotpSetupForm
-from .stepup import NEXT, before_second_factor, enforce_second_factor, fresh_factor_required, is_fresh, mark_done
-from .views import bp
+from ... import crypto
+from ...access import role_required, staff_required
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...qr import qr_svg
+from ...ratelimit import rate_limited
+from ...schools.models import Role
+from .. import mfa, service
+from ..mfa_forms import RESET_REASON_LABELS, CodeForm, ResetForm, TeachersSettingForm, TotpSetupForm
+from ..stepup import NEXT, before_second_factor, enforce_second_factor, fresh_factor_required, is_fresh, mark_done
+from .common import bp
 
 bp.before_app_request(enforce_second_factor)
 
@@ -42,7 +42,7 @@ def _done(first_device: bool):
     if first_device:
         session[NEW_CODES] = crypto.encrypt(" ".join(mfa.new_recovery_codes(_me())))
     db.session.commit()
-    return url_for("auth.mfa_recovery_codes") if first_device else session.pop(NEXT, None) or url_for("staff.home")
+    return url_for("auth.mfa_recovery_codes") if first_device else session.pop(NEXT, None) or url_for("coverage.home")
 
 
 def _may_add_device() -> bool:
@@ -179,9 +179,9 @@ def mfa_recovery_codes():
     token = session.pop(NEW_CODES, None)
     codes = (crypto.decrypt(token) or "").split() if token else []
     if not codes:
-        return redirect(session.pop(NEXT, None) or url_for("staff.home"))
+        return redirect(session.pop(NEXT, None) or url_for("coverage.home"))
     return render_template("auth/mfa/recovery_codes.html", codes=codes,
-                           next_url=session.pop(NEXT, None) or url_for("staff.home"))
+                           next_url=session.pop(NEXT, None) or url_for("coverage.home"))
 
 
 @bp.get("/staff/security")
