@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
+    from .records.views import bp as records_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(records_bp)
     declare_static(app)
 
 

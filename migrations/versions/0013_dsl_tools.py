@@ -1,10 +1,11 @@
-"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes)
+"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments
 
 Revision ID: 0013_dsl_tools
 Revises: 0004_coverage_admin
 
 Passkeys are looked up by their credential id (unique), every factor and code by its staff member
 (indexed); recovery codes by their keyed hash (unique). Schools gain the "teachers too" setting.
+Attachments are listed per concern (indexed) and per school; their bytes are encrypted text.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -57,8 +58,36 @@ def upgrade():
     with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mfa_recovery_codes_staff_id"), ["staff_id"], unique=False)
 
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("concern_id", sa.Integer(), nullable=False),
+        sa.Column("mime", sa.String(length=40), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("name_enc", sa.Text(), nullable=False),
+        sa.Column("content_enc", sa.Text(), nullable=False),
+        sa.Column("thumb_enc", sa.Text(), nullable=True),
+        sa.Column("added_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("mime IN ('image/png', 'image/jpeg', 'application/pdf', 'text/plain')",
+                           name=op.f("ck_attachments_known_mime")),
+        sa.ForeignKeyConstraint(["added_by_id"], ["staff_users.id"], name=op.f("fk_attachments_added_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["concern_id"], ["concerns.id"], name=op.f("fk_attachments_concern_id_concerns")),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_attachments_school_id_schools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+    )
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachments_concern_id"), ["concern_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attachments_school_id"), ["school_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachments_school_id"))
+        batch_op.drop_index(batch_op.f("ix_attachments_concern_id"))
+    op.drop_table("attachments")
     with op.batch_alter_table("mfa_recovery_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mfa_recovery_codes_staff_id"))
     op.drop_table("mfa_recovery_codes")

@@ -1,0 +1,39 @@
+"""Attachments of safeguarding records: encrypted at rest with the data key, never changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import crypto
+from ..extensions import db
+from ..timeutil import utcnow
+
+KINDS = ("image/png", "image/jpeg", "application/pdf", "text/plain")
+
+
+class Attachment(db.Model):
+    """A file kept with a concern. Its bytes, its name and its thumbnail are encrypted with the data
+    key; its type was found from its content (never from its name)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the plain bytes: the transfer bundle checks it
+    name_enc: Mapped[str] = mapped_column(Text)
+    content_enc: Mapped[str] = mapped_column(Text)
+    thumb_enc: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("mime IN ('image/png', 'image/jpeg', 'application/pdf', 'text/plain')",
+                                      name="known_mime"),)
+
+
+for _column in ("name_enc", "content_enc", "thumb_enc"):
+    crypto.register_encrypted("attachments", "id", _column)  # rotated with the data key

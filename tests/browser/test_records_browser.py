@@ -1,0 +1,61 @@
+"""Safeguarding records in Chromium: a screenshot pasted onto a concern, its thumbnail, its download."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from pupil_app.demo import DEMO_PASSWORD, load_demo
+from pupil_app.extensions import db
+
+from .mfa_steps import pass_second_factor
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+
+
+def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads_it(tab, demo):
+    page = tab.page
+    tab.goto("/staff/sign-in")
+    page.fill("#username", "dsl.demo")
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    pass_second_factor(page)
+    page.wait_for_selector("h1:has-text('My classes')")
+    page.click("nav a:has-text('Concerns')")
+    page.locator("table.inbox tbody tr a").first.click()
+    page.wait_for_selector("h2:has-text('Files and screenshots')")
+    before = page.locator(".attachment").count()
+
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(picture, "PNG")
+    # What Ctrl+V does with a screenshot on the clipboard: a paste event carrying an image file.
+    page.evaluate("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], "image.png", {type: "image/png"}));
+        document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true}));
+    }""", base64.b64encode(picture.getvalue()).decode())
+    assert "Pasted screenshot ready" in page.inner_text("[data-attach-chosen]")
+    tab.assert_accessible()
+    page.click("button:has-text('Attach')")
+    page.wait_for_url("**#attachments")
+    assert page.locator(".attachment").count() == before + 1
+    thumb = page.locator(".attachment__thumb").last
+    thumb.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", thumb.element_handle()) == 320
+    tab.screenshot("concern-attachments")
+    with page.expect_download() as download_info:
+        page.locator(".attachment a").last.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("screenshot-") and download.suggested_filename.endswith(".png")
+    assert open(download.path(), "rb").read() == picture.getvalue()
