@@ -94,6 +94,7 @@ class Config:
     WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE  # Flask-Babel's own formatting agrees with pupil_app.timeutil
 
 
 class DevelopmentConfig(Config):

@@ -97,8 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
-    from .coverage.views import bp as coverage_bp
     from .concerns.views import bp as concerns_bp
+    from .coverage.views import bp as coverage_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -217,6 +217,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from .i18n import current_language, is_rtl
     from .qr import qr_svg
+    from .timeutil import register_filters as register_date_filters
 
     # Asset URLs never change while the app runs: build each once (pages use dozens).
     url_cache: dict[tuple[str, str, str], str] = {}
@@ -245,6 +246,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
     app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
     app.jinja_env.globals["qr_svg"] = qr_svg
+    register_date_filters(app)
 
     @app.context_processor
     def inject():

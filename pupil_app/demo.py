@@ -13,8 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from .auth import service as auth_service
-from .extensions import db
 from .content import current_content
+from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
 from .pledge import service as pledge_service
 from .pledge.models import ParentAcknowledgement, ParentLink, PledgeSignature, PledgeVersion

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, current_app, redirect, request, send_from_di
 from flask_login import current_user
 
 from .access import public
-from .extensions import db
 from .content import current_content
+from .extensions import db
 from .redirects import safe_path
 
 bp = Blueprint("main", __name__)

@@ -20,8 +20,7 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
-from ..schools.models import year_name
-from ..schools.models import Pupil, School, SchoolClass
+from ..schools.models import Pupil, School, SchoolClass, year_name
 from . import service
 from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem
 

@@ -21,10 +21,19 @@ from .. import crypto
 from ..auth import service as auth_service
 from ..auth.models import Badge
 from ..extensions import db
-from ..schools.models import (YEAR_GROUP_NAMES, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust,
-                              band_for_year)
-from ..timeutil import utcnow
 from ..schools.history import Rollover, RolloverClass
+from ..schools.models import (
+    YEAR_GROUP_NAMES,
+    Pupil,
+    Role,
+    School,
+    SchoolClass,
+    StaffRole,
+    StaffUser,
+    Trust,
+    band_for_year,
+)
+from ..timeutil import utcnow
 from .models import StaffPasswordLink
 
 MAX_SCHOOL_NAME = 120

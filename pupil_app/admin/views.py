@@ -13,18 +13,26 @@ from sqlalchemy import func, select, update
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import public, role_required
-from ..auth import service as auth_service
-from ..forms import ConfirmForm
+from ..auth import credentials, service as auth_service
 from ..csv_export import csv_response
 from ..extensions import csrf, db
+from ..forms import ConfirmForm
 from ..ratelimit import rate_limited
 from ..schools.models import Pupil, Role, School, SchoolClass, StaffUser, year_name
 from ..schools.service import load_school_for_admin_or_404, may_administer, trust_schools
-from ..auth import credentials
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from . import importer, service
-from .forms import (ApplyImportForm, ClassForm, ImportForm, PupilForm, RolloverForm, SchoolForm, SearchForm,
-                    SetPasswordForm, StaffForm)
+from .forms import (
+    ApplyImportForm,
+    ClassForm,
+    ImportForm,
+    PupilForm,
+    RolloverForm,
+    SchoolForm,
+    SearchForm,
+    SetPasswordForm,
+    StaffForm,
+)
 from .models import ImportBatch
 
 bp = Blueprint("admin", __name__, url_prefix="/staff", template_folder="templates")
@@ -72,7 +80,7 @@ def _print_cards(pupils, school_class, back_url: str, passwords=None):
 
 
 def _stamp() -> str:
-    return utcnow().strftime("%Y-%m-%d")
+    return local_today().isoformat()
 
 
 # --- home and schools -----------------------------------------------------------------------------

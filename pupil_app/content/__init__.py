@@ -12,8 +12,23 @@ from __future__ import annotations
 from flask import current_app
 
 from .loader import extract_content_strings, load_content
-from .model import (Band, Category, Choice, Content, ContentError, Module, Outcome, ParentAup, ParentStatement, Pledge,
-                    PledgeStatement, PolicySection, Question, Risk, Screen)
+from .model import (
+    Band,
+    Category,
+    Choice,
+    Content,
+    ContentError,
+    Module,
+    Outcome,
+    ParentAup,
+    ParentStatement,
+    Pledge,
+    PledgeStatement,
+    PolicySection,
+    Question,
+    Risk,
+    Screen,
+)
 from .pledges import check_pledge_wording
 from .rules import BAND_TYPES, BANDS, CATEGORIES
 

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from .rules import ID_RE, MAX_PICTURE_BYTES, MAX_TEXT, PICTURE_RE
 
+
 class _Checker:
     """Collects problems as ``file: message`` so one run reports all of them."""
 

@@ -13,6 +13,7 @@ from .modules import _load_module
 from .pledges import _load_pledges
 from .rules import BANDS, CATEGORIES
 
+
 def load_content(root: str | Path) -> Content:
     """Read and validate every content file under ``root``; raise ``ContentError`` listing all faults."""
     root = Path(root)

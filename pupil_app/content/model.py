@@ -8,6 +8,7 @@ from typing import Iterator, Mapping
 
 from .rules import CATEGORIES
 
+
 class ContentError(Exception):
     """Raised when content fails validation; ``problems`` lists ``file: message`` lines."""
 

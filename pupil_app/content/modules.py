@@ -9,6 +9,7 @@ from .checks import _Checker, _read_toml
 from .model import FIXED_CHOICES, Choice, Module, Outcome, Question, Risk, Screen
 from .rules import BAND_TYPES, BANDS, CATEGORIES
 
+
 def _choices(where: str, q: Mapping[str, Any], qtype: str, pictures: frozenset[str], check: _Checker) -> tuple[Choice, ...]:
     if qtype in FIXED_CHOICES:
         first, second = FIXED_CHOICES[qtype]

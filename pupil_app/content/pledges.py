@@ -9,6 +9,7 @@ from .checks import _Checker, _read_toml
 from .model import Module, Outcome, ParentAup, ParentStatement, Pledge, PledgeStatement, PolicySection
 from .rules import BANDS, MAX_PARENT_TEXT, MAX_PLEDGE_TEXT, PLEDGE_IDS, PLEDGE_SIGN
 
+
 def _int_from_1(check: _Checker, where: str, data: Mapping[str, Any], key: str) -> int:
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

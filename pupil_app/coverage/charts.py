@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from flask_babel import format_date
-
+from ..timeutil import format_day
 from .classes import AttemptRow
 from .overviews import HeatRow, Tally, suppressed
 from .service import PASS_PERCENT
@@ -75,13 +74,13 @@ def score_chart(attempts: list[AttemptRow]) -> ScoreChart | None:
         category = a.module.category if a.module else "content"
         colour, shape = CATEGORY_STYLE[category]
         p = Point(x_of(a.finished_at), y_of(a.percent), shape, colour,
-                  f"{format_date(a.finished_at, 'd MMM yyyy')}: {a.score}/{a.total}")
+                  f"{format_day(a.finished_at, 'd MMM yyyy')}: {a.score}/{a.total}")
         points.append(p)
         per_module.setdefault(a.module_id, (colour, []))[1].append(p)
     lines = [Line(colour, " ".join(f"{p.x},{p.y}" for p in pts)) for colour, pts in per_module.values() if len(pts) > 1]
-    x_ticks = [(x_of(first), format_date(first, "d MMM yyyy"))]
+    x_ticks = [(x_of(first), format_day(first, "d MMM yyyy"))]
     if len(attempts) > 1 and span > 86400:
-        x_ticks.append((x_of(last), format_date(last, "d MMM yyyy")))
+        x_ticks.append((x_of(last), format_day(last, "d MMM yyyy")))
     return ScoreChart(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, y_of(PASS_PERCENT),
                       [(y_of(v), f"{v}%") for v in (0, 50, 100)], x_ticks, lines, points)
 

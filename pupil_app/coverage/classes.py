@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..content import CATEGORIES, Module, Question
-from ..content import current_content as content
+from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress, QuizAttempt
 from ..schools.models import Pupil, SchoolClass
@@ -30,6 +29,7 @@ from .service import (
     is_pass,
     percent,
 )
+
 
 def modules_done(pupil_ids: list[int]) -> dict[int, int]:
     """How many modules each pupil has finished (the class page): one query."""

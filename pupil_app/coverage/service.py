@@ -18,8 +18,7 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 
-from ..content import CATEGORIES, Module
-from ..content import current_content as content
+from ..content import CATEGORIES, Module, current_content as content
 from ..schools.models import Pupil
 from . import models  # noqa: F401  (the indexes the queries below read through)
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..content import current_content as content
-from ..content import CATEGORIES, Module, Question
+from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..schools.models import Pupil
 from ..timeutil import utcnow

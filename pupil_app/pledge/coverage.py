@@ -7,10 +7,16 @@ Registered once, when the pledge blueprint's views are imported.
 
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..coverage.service import (PupilColumn, PupilSection, register_pupil_column, register_pupil_section,
-                                register_signed_counts)
+from ..coverage.service import (
+    PupilColumn,
+    PupilSection,
+    register_pupil_column,
+    register_pupil_section,
+    register_signed_counts,
+)
+from ..timeutil import format_day
 from . import service
 from .service import AGAIN, SIGNED
 
@@ -24,7 +30,7 @@ def pledge_values(pupil_ids: list[int]) -> dict[int, str]:
         st = standings.get(pupil_id)
         if st is not None and st.state == SIGNED:
             out[pupil_id] = "{} {}".format(_("Signed"), _("v%(label)s, %(date)s", label=st.signature.label,
-                                                          date=format_date(st.signature.signed_at, "d MMM yyyy")))
+                                                          date=format_day(st.signature.signed_at, "d MMM yyyy")))
         elif st is not None and st.state == AGAIN:
             out[pupil_id] = _("Needs to sign again")
         else:
@@ -39,7 +45,7 @@ def parent_values(pupil_ids: list[int]) -> dict[int, str]:
     for pupil_id in pupil_ids:
         st = states.get(pupil_id)
         if st is not None and st[0] == "acknowledged":
-            out[pupil_id] = "{} {}".format(_("Acknowledged"), format_date(st[1], "d MMM yyyy"))
+            out[pupil_id] = "{} {}".format(_("Acknowledged"), format_day(st[1], "d MMM yyyy"))
         elif st is not None and st[0] == "sent":
             out[pupil_id] = _("Letter sent")
         else:

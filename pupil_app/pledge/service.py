@@ -25,8 +25,7 @@ from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
-from ..content import current_content as content
-from ..content import Pledge, check_pledge_wording
+from ..content import Pledge, check_pledge_wording, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress
 from ..schools.models import Pupil, SchoolClass, StaffUser, band_for_year

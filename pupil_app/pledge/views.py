@@ -9,22 +9,23 @@ import re
 import time
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
-from flask_babel import format_date, gettext as _, get_locale
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.service import idle_limit
-from ..extensions import db
 from ..content import current_content
+from ..extensions import db
 from ..qr import qr_svg
 from ..ratelimit import rate_limited
 from ..schools.models import Pupil, Role
 from ..schools.service import load_class_or_404, load_pupil_or_404, visible_classes
-from ..timeutil import utcnow
-from . import coverage as _coverage  # noqa: F401  (the pledge columns and history on the coverage pages)
-from . import service
+from ..timeutil import format_day, format_local, utcnow
+from . import (
+    coverage as _coverage,  # noqa: F401  (the pledge columns and history on the coverage pages)
+    service,
+)
 from .forms import ParentForm, PromiseForm, PublishForm, ResignForm, SignForm
 
 bp = Blueprint("pledge", __name__, template_folder="templates")
@@ -292,11 +293,11 @@ def staff_class_csv(class_id: int):
         writer.writerow([_csv_cell(c) for c in (
             row.pupil.full_name, row.pupil.username, school_class.name, text.label if text else "",
             states[row.standing.state], sig.label if sig else "",
-            sig.signed_at.strftime("%Y-%m-%d %H:%M") if sig else "",
+            format_local(sig.signed_at, "%Y-%m-%d %H:%M") if sig else "",
             (_("typed their name") if sig.method == "name" else _("tapped I promise")) if sig else "",
             parent_states[row.parent.state], ack.parent_name if ack else "",
             str(service.RELATIONSHIPS.get(ack.relationship, ack.relationship)) if ack else "",
-            ack.acknowledged_at.strftime("%Y-%m-%d %H:%M") if ack else "")])
+            format_local(ack.acknowledged_at, "%Y-%m-%d %H:%M") if ack else "")])
     filename = "pledges-" + (re.sub(r"[^a-z0-9]+", "-", school_class.name.lower()).strip("-") or "class") + ".csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -465,7 +466,7 @@ def admin_settings():
     db.session.commit()
     if when:
         flash(_("From %(date)s every pupil signs their pledge again at their next sign-in.",
-                date=format_date(when, "d MMMM yyyy")), "info")
+                date=format_day(when, "d MMMM yyyy")), "info")
     else:
         flash(_("There is no sign-again date now."), "info")
     return redirect(url_for("pledge.admin_versions"))

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import role_required
 from ..auth.stepup import fresh_factor_required
-from ..concerns import service as concerns
+from ..concerns import handling as concerns
 from ..extensions import csrf, db
 from ..schools.models import Role
 from . import attachments

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from pupil_app.concerns import service
+from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern
 from pupil_app.content import load_content
 from pupil_app.extensions import db
@@ -151,7 +151,7 @@ def _message_up_to_send(tab):
 
 
 def _fail_first_send(monkeypatch):
-    real, calls = service.submit, []
+    real, calls = telling.submit, []
 
     def submit(*args, **kwargs):
         calls.append(1)
@@ -159,7 +159,7 @@ def _fail_first_send(monkeypatch):
             raise OperationalError("INSERT INTO concerns", {}, Exception("server closed the connection unexpectedly"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "submit", submit)
+    monkeypatch.setattr(telling, "submit", submit)
     return calls
 
 

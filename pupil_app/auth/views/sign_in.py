@@ -8,12 +8,13 @@ from flask_login import current_user, login_user, logout_user
 
 from ...access import public, signed_in
 from ...extensions import db
+from ...forms import ConfirmForm
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
 from .. import service
-from ...forms import ConfirmForm
 from ..forms import PasswordSignInForm
 from .common import bp
+
 
 def _begin_session(account, method: str) -> None:
     lang = session.get("lang")

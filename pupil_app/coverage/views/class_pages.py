@@ -10,9 +10,10 @@ from flask_login import current_user
 
 from ...access import staff_required
 from ...content import current_content
-from ...forms import ConfirmForm
 from ...csv_export import csv_response
+from ...forms import ConfirmForm
 from ...schools.service import class_sizes, load_class_or_404, load_pupil_or_404, visible_classes
+from ...timeutil import format_local
 from .. import charts, classes, service
 from .common import bp, category_name, cell_words, pupil_url, stamp, status_text
 
@@ -156,8 +157,8 @@ def pupil(pupil_id: int):
 def pupil_attempts_csv(pupil_id: int):
     pupil = load_pupil_or_404(current_user, pupil_id)
     report = classes.pupil_report(pupil)
-    header = [_("Finished (UTC)"), _("Module"), _("Risk"), _("Score"), _("Out of"), _("Passed")]
-    rows = [[a.finished_at.strftime("%Y-%m-%d %H:%M"), _(a.module.title) if a.module else a.module_id,
+    header = [_("Finished"), _("Module"), _("Risk"), _("Score"), _("Out of"), _("Passed")]
+    rows = [[format_local(a.finished_at, "%Y-%m-%d %H:%M"), _(a.module.title) if a.module else a.module_id,
              category_name(a.module.category) if a.module else "", a.score, a.total,
              _("yes") if a.passed else _("no")] for a in reversed(report.attempts)]
     return csv_response(f"{pupil.username}-quizzes-{stamp()}.csv", header, rows)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ...content import current_content
 from ...schools.models import Role, year_name
-from ...timeutil import utcnow
+from ...timeutil import local_today
 from .. import classes, service
 
 bp = Blueprint("coverage", __name__, url_prefix="/staff", template_folder="../templates")
@@ -46,4 +46,4 @@ def pupil_url() -> str:
 
 
 def stamp() -> str:
-    return utcnow().strftime("%Y-%m-%d")
+    return local_today().isoformat()

@@ -15,13 +15,9 @@ from ...concerns.labels import CATEGORIES as CONCERN_CATEGORIES
 from ...content import CATEGORIES
 from ...csv_export import csv_response
 from ...schools.models import Role
-from ...schools.service import (
-    load_school_for_overview_or_404,
-    trust_schools,
-)
+from ...schools.service import load_school_for_overview_or_404, trust_schools
 from ...timeutil import utcnow
-from .. import charts, overviews, service
-from .. import terms as school_terms
+from .. import charts, overviews, service, terms as school_terms
 from .common import OVERVIEW_ROLES, bp, category_name, stamp
 
 # --- school and trust overviews -----------------------------------------------------------------
