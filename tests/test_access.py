@@ -10,7 +10,7 @@ from pupil_app.schools.models import Role
 # Sample values for URL parameters, so every route can be requested.
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
           "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
-          "batch_id": 1, "step": "feel", "concern_id": 1, "credential_id": 1, "attachment_id": 1}
+          "batch_id": 1, "step": "feel", "concern_id": 1, "credential_id": 1, "attachment_id": 1, "task_id": 1}
 
 
 def routes(app):

@@ -1,4 +1,4 @@
-"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments
+"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments, tasks
 
 Revision ID: 0013_dsl_tools
 Revises: 0004_coverage_admin
@@ -6,6 +6,7 @@ Revises: 0004_coverage_admin
 Passkeys are looked up by their credential id (unique), every factor and code by its staff member
 (indexed); recovery codes by their keyed hash (unique). Schools gain the "teachers too" setting.
 Attachments are listed per concern (indexed) and per school; their bytes are encrypted text.
+Tasks are listed per concern and per owner; the DSL's counts read (school, done, due) in one index.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,8 +83,40 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_attachments_concern_id"), ["concern_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_attachments_school_id"), ["school_id"], unique=False)
 
+    op.create_table(
+        "concern_tasks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("concern_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("text_enc", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("done_at", sa.DateTime(), nullable=True),
+        sa.Column("done_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("kind IN ('task', 'review')", name=op.f("ck_concern_tasks_known_kind")),
+        sa.ForeignKeyConstraint(["concern_id"], ["concerns.id"], name=op.f("fk_concern_tasks_concern_id_concerns")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["staff_users.id"],
+                                name=op.f("fk_concern_tasks_created_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["done_by_id"], ["staff_users.id"], name=op.f("fk_concern_tasks_done_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["owner_id"], ["staff_users.id"], name=op.f("fk_concern_tasks_owner_id_staff_users")),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_concern_tasks_school_id_schools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_concern_tasks")),
+    )
+    with op.batch_alter_table("concern_tasks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_concern_tasks_concern_id"), ["concern_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_concern_tasks_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_concern_tasks_open", ["school_id", "done_at", "due_on"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("concern_tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_concern_tasks_open")
+        batch_op.drop_index(batch_op.f("ix_concern_tasks_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_concern_tasks_concern_id"))
+    op.drop_table("concern_tasks")
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachments_school_id"))
         batch_op.drop_index(batch_op.f("ix_attachments_concern_id"))

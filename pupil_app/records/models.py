@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import crypto
 from ..extensions import db
+from ..schools.models import StaffUser
 from ..timeutil import utcnow
 
 KINDS = ("image/png", "image/jpeg", "application/pdf", "text/plain")
@@ -37,3 +38,38 @@ class Attachment(db.Model):
 
 for _column in ("name_enc", "content_enc", "thumb_enc"):
     crypto.register_encrypted("attachments", "id", _column)  # rotated with the data key
+
+
+TASK_KINDS = ("task", "review")
+
+
+class Task(db.Model):
+    """Something to do about a concern, by someone, by a date; a review is the date to look again
+    (required when a concern is closed with monitoring). Its words are encrypted like the chronology."""
+
+    __tablename__ = "concern_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    text_enc: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    owner: Mapped[StaffUser] = relationship(foreign_keys=[owner_id], lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('task', 'review')", name="known_kind"),
+        Index("ix_concern_tasks_open", "school_id", "done_at", "due_on"),
+    )
+
+    @property
+    def text(self) -> str:
+        return crypto.decrypt(self.text_enc) or ""
+
+
+crypto.register_encrypted("concern_tasks", "id", "text_enc")

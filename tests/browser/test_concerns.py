@@ -104,7 +104,7 @@ def test_ks1_child_tells_an_adult_from_a_quiz_with_pictures_and_the_dsl_handles_
     dsl.page.fill("#password", "demo-pass-2026")
     dsl.page.press("#password", "Enter")
     pass_second_factor(dsl.page)
-    dsl.page.wait_for_selector("h1:has-text('My classes')")
+    dsl.page.wait_for_selector("h1:has-text('Safeguarding today')")
     dsl.page.click("nav a:has-text('Concerns')")
     first_row = dsl.page.locator("table.inbox tbody tr").first
     assert "Alfie Demo" in first_row.inner_text() and "Urgent" in first_row.inner_text()

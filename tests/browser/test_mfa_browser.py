@@ -82,7 +82,7 @@ def test_dsl_makes_a_passkey_signs_in_with_it_and_confirms_again_before_opening_
     assert page.locator(".mfa-codes li").count() == 10
     tab.assert_accessible()
     page.click("a:has-text('I have saved them: continue')")
-    page.wait_for_selector("h1:has-text('My classes')")
+    page.wait_for_selector("h1:has-text('Safeguarding today')")
     assert len(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]) == 1
 
     sign_out(tab)
@@ -90,7 +90,7 @@ def test_dsl_makes_a_passkey_signs_in_with_it_and_confirms_again_before_opening_
     page.wait_for_selector("h1:has-text('Confirm it is you')")
     tab.assert_accessible()
     page.click("button:has-text('Use my passkey')")
-    page.wait_for_selector("h1:has-text('My classes')")
+    page.wait_for_selector("h1:has-text('Safeguarding today')")
 
     # Later: the second factor is no longer fresh, so a concern's words wait for it again.
     fresh_minutes(0)

@@ -30,7 +30,7 @@ def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads
     page.fill("#password", DEMO_PASSWORD)
     page.press("#password", "Enter")
     pass_second_factor(page)
-    page.wait_for_selector("h1:has-text('My classes')")
+    page.wait_for_selector("h1:has-text('Safeguarding today')")
     page.click("nav a:has-text('Concerns')")
     page.locator("table.inbox tbody tr a").first.click()
     page.wait_for_selector("h2:has-text('Files and screenshots')")
@@ -59,3 +59,18 @@ def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads
     download = download_info.value
     assert download.suggested_filename.startswith("screenshot-") and download.suggested_filename.endswith(".png")
     assert open(download.path(), "rb").read() == picture.getvalue()
+
+    # A review date for today, owned by this DSL: it shows on their home and in the staff bar.
+    page.select_option("#t-kind", "review")
+    page.fill("#t-text", "Check the account is still blocked")
+    page.fill("#t-due", page.evaluate("() => { const d = new Date(); d.setMinutes(d.getMinutes() - "
+                                      "d.getTimezoneOffset()); return d.toISOString().slice(0, 10); }"))
+    page.click("button:has-text('Add task')")
+    page.wait_for_url("**#tasks")
+    assert "Check the account is still blocked" in page.inner_text("#tasks")
+    page.click("nav a:has-text('Safeguarding')")
+    page.wait_for_selector("h1:has-text('Safeguarding today')")
+    assert "1 today" in page.inner_text(".count-badge")
+    assert "Check the account is still blocked" in page.inner_text("#my-tasks + table")
+    tab.assert_accessible()
+    tab.screenshot("dsl-home")

@@ -11,6 +11,7 @@ from ...extensions import db
 from ...forms import ConfirmForm
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
+from ...schools.models import Role
 from .. import service
 from ..forms import PasswordSignInForm
 from .common import bp
@@ -68,7 +69,9 @@ def staff_sign_in():
             db.session.commit()
             if result.ok:
                 _begin_session(result.account, "password")
-                return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
+                # A DSL's home is their safeguarding inbox and tasks; everyone else's their classes.
+                home = url_for("records.home" if result.account.has_role(Role.DSL) else "coverage.home")
+                return redirect(safe_path(request.args.get("next"), home))
             # One message for unknown, wrong and paused accounts: nothing tells which usernames exist.
             error = _("Those details did not work. After 5 wrong tries an account is paused for 5 minutes.")
             status = 401

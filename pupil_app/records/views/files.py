@@ -1,21 +1,20 @@
-"""Routes of safeguarding records: attaching a file to a concern, downloading it, its thumbnail."""
+"""Attaching a file to a concern, downloading it, its thumbnail."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import role_required
-from ..auth.stepup import fresh_factor_required
-from ..concerns import handling as concerns
-from ..extensions import csrf, db
-from ..schools.models import Role
-from . import attachments
-
-bp = Blueprint("records", __name__, template_folder="templates")
+from ...access import role_required
+from ...auth.stepup import fresh_factor_required
+from ...concerns import handling as concerns
+from ...extensions import csrf, db
+from ...schools.models import Role
+from .. import attachments
+from .common import bp
 
 # Every file response: never cached, never shown inline, never run.
 FILE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache", "X-Content-Type-Options": "nosniff",
@@ -33,7 +32,7 @@ def attachment_name(attachment) -> str:
 
 
 def _refused(concern_id: int, message: str, status: int = 400):
-    return render_template("records/refused.html", message=message, concern_id=concern_id), status
+    return render_template("records/not_saved.html", message=message, concern_id=concern_id), status
 
 
 @bp.post("/staff/concerns/<int:concern_id>/attachments")
