@@ -139,3 +139,19 @@ def test_the_daily_digest_holds_counts_and_a_link_only(app, case, runner):
     assert mail.to_addr == "deputy@school.example"
     assert "Your tasks due today: 1" in mail.body and "/staff/safeguarding" in mail.body
     assert "Zanzibar" not in mail.body + mail.subject and "parents" not in mail.body
+
+
+def test_closing_with_monitoring_needs_a_review_date(app, case):
+    page = case.client.get(f"/staff/concerns/{case.concern_id}").get_data(as_text=True)
+    close = {"csrf_token": csrf_of(page), "h-status": "closed", "h-outcome": "monitoring", "h-category": "contact",
+             "h-assigned_to": "", "h-reason": "Parents aware; watch for more messages."}
+    r = case.client.post(f"/staff/concerns/{case.concern_id}/handling", data=close)
+    assert r.status_code == 400 and "needs a review date" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Concern, case.concern_id).status == "new"
+    in_a_month = (local_today() + timedelta(days=30)).isoformat()
+    assert add_task(case.client, case.concern_id, kind="review", owner=case.dsl.id, due_on=in_a_month,
+                    text="Check in with the pupil").status_code == 303
+    assert case.client.post(f"/staff/concerns/{case.concern_id}/handling", data=close).status_code == 303
+    with app.app_context():
+        assert db.session.get(Concern, case.concern_id).outcome == "monitoring"
