@@ -21,8 +21,9 @@ from sqlalchemy import select
 from ..auth import service as auth_service
 from ..extensions import db
 from ..schools.models import Pupil, School, SchoolClass, year_name
-from . import service
-from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem
+from . import pupil_accounts, service
+from .pupil_accounts import normalise_upn
+from .service import MAX_CLASS_NAME, UsernamePicker, clean, person_name_problem, plain_text_problem
 
 MAX_BYTES = 1_000_000  # about 15,000 rows of a typical export: far more than a primary school has
 MAX_ROWS = 3_000
@@ -237,7 +238,7 @@ def rows_of(columns: dict[str, int], records: list[list[str]]) -> list[Row]:
         if problem:
             row.errors.append(_l("%(column)s %(problem)s", column=COLUMN_LABELS["class_name"], problem=problem))
         if row.upn:
-            problem = service.upn_problem(row.upn)
+            problem = pupil_accounts.upn_problem(row.upn)
             if problem:
                 row.errors.append(_l("UPN '%(value)s' %(problem)s", value=row.upn[:20], problem=problem))
         if row.raw_language:
@@ -403,7 +404,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                           avatar=service.AVATARS[(row.number * 7) % len(service.AVATARS)])
             db.session.add(pupil)
             db.session.flush()
-            service.give_first_credentials(pupil, c.year_group)
+            pupil_accounts.give_first_credentials(pupil, c.year_group)
             touched.add(c.id)
         elif row.status == UPDATED:
             pupil = db.session.get(Pupil, row.pupil_id)
@@ -412,7 +413,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                 pupil.class_id = c.id
                 pupil.school_class = c
                 if c.band == "ks1" and pupil.picture_password is None:
-                    service.give_first_credentials(pupil, c.year_group)
+                    pupil_accounts.give_first_credentials(pupil, c.year_group)
             if row.upn:
                 pupil.upn = row.upn
             if row.language:
