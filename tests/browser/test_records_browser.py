@@ -74,3 +74,14 @@ def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads
     assert "Check the account is still blocked" in page.inner_text("#my-tasks + table")
     tab.assert_accessible()
     tab.screenshot("dsl-home")
+
+    # The child's whole record, then the version for an outside agency.
+    page.locator("#my-tasks + table tbody a").first.click()
+    page.click("a:has-text('Whole record of')")
+    page.wait_for_selector("h1:has-text('Record of')")
+    assert "Check the account is still blocked" in page.inner_text("table.timeline")
+    tab.assert_accessible()
+    tab.screenshot("child-record")
+    page.click("button:has-text('Make the redacted version')")
+    page.wait_for_selector("text=redacted for an outside agency")
+    tab.assert_accessible()
