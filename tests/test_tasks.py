@@ -155,3 +155,25 @@ def test_closing_with_monitoring_needs_a_review_date(app, case):
     assert case.client.post(f"/staff/concerns/{case.concern_id}/handling", data=close).status_code == 303
     with app.app_context():
         assert db.session.get(Concern, case.concern_id).outcome == "monitoring"
+
+
+def test_an_agency_reference_is_kept_encrypted_and_shown_on_the_concern_and_record(app, case):
+    page = case.client.get(f"/staff/concerns/{case.concern_id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_of(page), "agency": "social_care", "reference": "CSC-2026-00417",
+            "contact": "Duty social worker J. Okoro", "made_on": local_today().isoformat()}
+    r = case.client.post(f"/staff/concerns/{case.concern_id}/references", data=data)
+    assert r.status_code == 303 and r.headers["Location"].endswith("#references")
+    assert "CSC-2026-00417" in case.client.get(f"/staff/concerns/{case.concern_id}").get_data(as_text=True)
+    with app.app_context():
+        from pupil_app.records.models import AgencyReference
+
+        row = db.session.scalar(select(AgencyReference))
+        pupil_id = db.session.get(Concern, case.concern_id).pupil_id
+        assert "CSC-2026" not in (row.reference_enc + row.contact_enc) and row.reference == "CSC-2026-00417"
+    assert "CSC-2026-00417" in case.client.get(f"/staff/pupils/{pupil_id}/record").get_data(as_text=True)
+    for bad in ({"agency": "aliens"}, {"reference": "", "contact": ""}, {"made_on": "2999-01-01"},
+                {"reference": "x" * 61}):
+        r = case.client.post(f"/staff/concerns/{case.concern_id}/references", data={**data, **bad})
+        assert r.status_code == 400, bad
+    with app.app_context():
+        assert len(db.session.scalars(select(AgencyReference)).all()) == 1

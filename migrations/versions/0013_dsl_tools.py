@@ -1,4 +1,5 @@
-"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments, tasks
+"""the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments, tasks,
+agency references
 
 Revision ID: 0013_dsl_tools
 Revises: 0004_coverage_admin
@@ -110,8 +111,33 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_concern_tasks_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index("ix_concern_tasks_open", ["school_id", "done_at", "due_on"], unique=False)
 
+    op.create_table(
+        "agency_references",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("concern_id", sa.Integer(), nullable=False),
+        sa.Column("agency", sa.String(length=20), nullable=False),
+        sa.Column("reference_enc", sa.Text(), nullable=True),
+        sa.Column("contact_enc", sa.Text(), nullable=True),
+        sa.Column("made_on", sa.Date(), nullable=False),
+        sa.Column("added_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint("agency IN ('social_care', 'police', 'early_help', 'lado', 'health', 'other')",
+                           name=op.f("ck_agency_references_known_agency")),
+        sa.ForeignKeyConstraint(["added_by_id"], ["staff_users.id"],
+                                name=op.f("fk_agency_references_added_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["concern_id"], ["concerns.id"], name=op.f("fk_agency_references_concern_id_concerns")),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_agency_references_school_id_schools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agency_references")),
+    )
+    with op.batch_alter_table("agency_references", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_agency_references_concern_id"), ["concern_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("agency_references", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agency_references_concern_id"))
+    op.drop_table("agency_references")
     with op.batch_alter_table("concern_tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_concern_tasks_open")
         batch_op.drop_index(batch_op.f("ix_concern_tasks_owner_id"))

@@ -73,3 +73,37 @@ class Task(db.Model):
 
 
 crypto.register_encrypted("concern_tasks", "id", "text_enc")
+
+
+AGENCIES = ("social_care", "police", "early_help", "lado", "health", "other")
+
+
+class AgencyReference(db.Model):
+    """A referral or contact with an outside agency: which agency, their reference number, the date
+    and who was spoken to. Reference and contact are encrypted; a reference is added, never changed."""
+
+    __tablename__ = "agency_references"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    reference_enc: Mapped[str | None] = mapped_column(Text)
+    contact_enc: Mapped[str | None] = mapped_column(Text)
+    made_on: Mapped[date] = mapped_column(Date)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint(
+        "agency IN ('social_care', 'police', 'early_help', 'lado', 'health', 'other')", name="known_agency"),)
+
+    @property
+    def reference(self) -> str:
+        return (crypto.decrypt(self.reference_enc) or "") if self.reference_enc else ""
+
+    @property
+    def contact(self) -> str:
+        return (crypto.decrypt(self.contact_enc) or "") if self.contact_enc else ""
+
+
+for _column in ("reference_enc", "contact_enc"):
+    crypto.register_encrypted("agency_references", "id", _column)

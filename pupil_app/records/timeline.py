@@ -23,6 +23,7 @@ from ..concerns.models import MARKERS, Concern, ConcernEntry, ConcernPupil
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
 from ..timeutil import format_day
+from . import references
 from .models import Attachment, Task
 
 REDACTED = "[another child]"
@@ -80,6 +81,10 @@ def _concern_events(concern: Concern, about: bool) -> list[Event]:
     for a in db.session.scalars(select(Attachment).where(Attachment.concern_id == c).order_by(Attachment.id)):
         events.append(Event(f"file-{a.id}", a.created_at, c, "file",
                             _("File: %(name)s", name=crypto.decrypt(a.name_enc) or f"#{a.id}"), None, about))
+    for r in references.of_concern(c):
+        detail = "; ".join(x for x in (r.reference, r.contact) if x)
+        events.append(Event(f"reference-{r.id}", datetime.combine(r.made_on, time(12)), c, "reference",
+                            str(references.AGENCY_LABELS[r.agency]), detail or None, about))
     for t in db.session.scalars(select(Task).where(Task.concern_id == c).order_by(Task.id)):
         events.append(Event(f"task-{t.id}", t.created_at, c, "task",
                             (_("Review date") if t.kind == "review" else _("Task")) + " · "
