@@ -9,8 +9,9 @@ processes share them; otherwise in this process's memory.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from limits import parse

@@ -16,7 +16,7 @@ from pupil_app.schools.history import Rollover, RolloverClass
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffUser
 from pupil_app.timeutil import utcnow
 
-from .conftest import PASSWORD
+from .helpers import PASSWORD
 
 
 def text(r) -> str:

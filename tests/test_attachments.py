@@ -16,7 +16,7 @@ from pupil_app.records.models import Attachment
 from pupil_app.schools.models import Role
 
 from .concern_flow import csrf_of, tell
-from .conftest import Ids
+from .helpers import Ids
 
 MARKER = "Zebra-Quokka-7781 chat log line"
 

@@ -28,10 +28,9 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 from pupil_app.timeutil import utcnow
 
-from .mfa_flow import enrol_app
 from .concern_flow import count_concerns, csrf, tell
-from .conftest import Ids
-from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
+from .helpers import Ids
+from .mfa_flow import enrol_app
 
 SECRET_WORDS = "Zebra-Marmalade-7731 said he would come to my house"
 
@@ -129,7 +128,7 @@ def test_the_orm_refuses_to_edit_or_delete_what_must_never_change(app, login_as,
     }
     for name, attempt in attempts.items():
         with pytest.raises(ProtectedRecordError):
-            in_app(lambda: (attempt(), db.session.flush()))
+            in_app(lambda attempt=attempt: (attempt(), db.session.flush()))
         print("refused:", name)
     with app.app_context():
         concern = db.session.get(Concern, cid)

@@ -21,8 +21,8 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role, School, StaffUser
 
 from .concern_flow import csrf_of, tell
+from .helpers import PASSWORD
 from .mfa_flow import enrol_app, give_code, next_code
-from .conftest import PASSWORD
 
 
 def sign_in(client, who) -> None:

@@ -13,7 +13,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role, StaffUser
 
 from .concern_flow import tell
-from .conftest import Ids
+from .helpers import Ids
 
 
 @pytest.fixture

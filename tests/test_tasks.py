@@ -16,7 +16,7 @@ from pupil_app.records.models import Task
 from pupil_app.schools.models import Role, StaffUser
 
 from .concern_flow import csrf_of, tell
-from .conftest import PASSWORD, Ids
+from .helpers import PASSWORD, Ids
 from .mfa_flow import enrol_app
 
 

@@ -10,8 +10,9 @@ old (15 by default). There is no "remember this device".
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from .. import crypto
 from ..concerns import audit, labels
-from ..concerns.models import MARKERS, Concern, ConcernEntry, ConcernPupil
+from ..concerns.models import MARKERS, Concern, ConcernPupil
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
 from ..timeutil import format_day
