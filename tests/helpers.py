@@ -13,7 +13,7 @@ PASSWORD = "correct horse battery"
 SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
           "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
           "batch_id": 1, "step": "feel", "concern_id": 1, "credential_id": 1, "attachment_id": 1,
-          "task_id": 1}
+          "task_id": 1, "transfer_id": 1}
 
 
 class Ids:

@@ -133,7 +133,7 @@ def test_a_dsl_signs_in_to_their_safeguarding_home(app, case):
 def test_the_daily_digest_holds_counts_and_a_link_only(app, case, runner):
     add_task(case.client, case.concern_id, owner=case.deputy.id, text="Call Zanzibar's parents")
     result = runner.invoke(args=["records", "digest"])
-    assert result.exit_code == 0 and "1 digest emails queued." in result.output
+    assert result.exit_code == 0 and "1 digest emails queued; 0 transfer reminders." in result.output
     with app.app_context():
         [mail] = db.session.scalars(select(PendingMail)).all()
     assert mail.to_addr == "deputy@school.example"

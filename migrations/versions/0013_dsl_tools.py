@@ -1,5 +1,5 @@
 """the DSL's daily tool: staff second factors (passkeys, authenticator apps, recovery codes), attachments, tasks,
-agency references
+agency references, file transfers between schools
 
 Revision ID: 0013_dsl_tools
 Revises: 0004_coverage_admin
@@ -133,8 +133,43 @@ def upgrade():
     with op.batch_alter_table("agency_references", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agency_references_concern_id"), ["concern_id"], unique=False)
 
+    op.create_table(
+        "record_transfers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("from_school_id", sa.Integer(), nullable=False),
+        sa.Column("to_school_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), server_default="sent", nullable=False),
+        sa.Column("file_enc", sa.Text(), nullable=False),
+        sa.Column("sent_by_id", sa.Integer(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(), nullable=False),
+        sa.Column("viewed_at", sa.DateTime(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("return_reason_enc", sa.Text(), nullable=True),
+        sa.Column("reminded_at", sa.DateTime(), nullable=True),
+        sa.CheckConstraint("status IN ('sent', 'viewed', 'accepted', 'returned')",
+                           name=op.f("ck_record_transfers_known_status")),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["staff_users.id"],
+                                name=op.f("fk_record_transfers_decided_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["from_school_id"], ["schools.id"], name=op.f("fk_record_transfers_from_school_id_schools")),
+        sa.ForeignKeyConstraint(["pupil_id"], ["pupils.id"], name=op.f("fk_record_transfers_pupil_id_pupils")),
+        sa.ForeignKeyConstraint(["sent_by_id"], ["staff_users.id"], name=op.f("fk_record_transfers_sent_by_id_staff_users")),
+        sa.ForeignKeyConstraint(["to_school_id"], ["schools.id"], name=op.f("fk_record_transfers_to_school_id_schools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_transfers")),
+    )
+    with op.batch_alter_table("record_transfers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_record_transfers_from_school_id"), ["from_school_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_record_transfers_pupil_id"), ["pupil_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_record_transfers_to_school_id"), ["to_school_id"], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table("record_transfers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_record_transfers_to_school_id"))
+        batch_op.drop_index(batch_op.f("ix_record_transfers_pupil_id"))
+        batch_op.drop_index(batch_op.f("ix_record_transfers_from_school_id"))
+    op.drop_table("record_transfers")
     with op.batch_alter_table("agency_references", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agency_references_concern_id"))
     op.drop_table("agency_references")

@@ -107,3 +107,32 @@ class AgencyReference(db.Model):
 
 for _column in ("reference_enc", "contact_enc"):
     crypto.register_encrypted("agency_references", "id", _column)
+
+
+TRANSFER_STATUSES = ("sent", "viewed", "accepted", "returned")
+
+
+class RecordTransfer(db.Model):
+    """A child-protection file sent to another school of this deployment. The file is the child's
+    record as it stood when sent (encrypted JSON); the sending school keeps its own records."""
+
+    __tablename__ = "record_transfers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    from_school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    to_school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="sent", server_default="sent")
+    file_enc: Mapped[str] = mapped_column(Text)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    viewed_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    return_reason_enc: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (CheckConstraint("status IN ('sent', 'viewed', 'accepted', 'returned')", name="known_status"),)
+
+
+for _column in ("file_enc", "return_reason_enc"):
+    crypto.register_encrypted("record_transfers", "id", _column)

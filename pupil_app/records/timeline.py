@@ -93,13 +93,14 @@ def _concern_events(concern: Concern, about: bool) -> list[Event]:
     return events
 
 
-def timeline(staff: StaffUser, pupil: Pupil, action: str = "record.viewed") -> list[Event]:
-    """Everything about the child, oldest first; the view is audited."""
+def timeline(staff: StaffUser, pupil: Pupil, action: str | None = "record.viewed") -> list[Event]:
+    """Everything about the child, oldest first; the view is audited (the caller audits when ``action`` is None)."""
     events: list[Event] = []
     for concern in _concerns(pupil):
         events.extend(_concern_events(concern, concern.pupil_id == pupil.id))
-    audit.record(staff, action, "pupil", pupil.id, f"{len(events)} entries")
-    db.session.flush()
+    if action:
+        audit.record(staff, action, "pupil", pupil.id, f"{len(events)} entries")
+        db.session.flush()
     return sorted(events, key=lambda e: (e.when, e.key))
 
 

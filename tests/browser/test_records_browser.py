@@ -11,6 +11,7 @@ from PIL import Image
 from pupil_app.demo import DEMO_PASSWORD, load_demo
 from pupil_app.extensions import db
 
+from .conftest import Page
 from .mfa_steps import pass_second_factor
 
 pytestmark = pytest.mark.browser
@@ -85,3 +86,45 @@ def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads
     page.click("button:has-text('Make the redacted version')")
     page.wait_for_selector("text=redacted for an outside agency")
     tab.assert_accessible()
+
+
+def dsl_signs_in(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    tab = Page(context.new_page(), live_server)
+    tab.goto("/staff/sign-in")
+    tab.page.fill("#username", username)
+    tab.page.fill("#password", DEMO_PASSWORD)
+    tab.page.press("#password", "Enter")
+    pass_second_factor(tab.page)
+    tab.page.wait_for_selector("h1:has-text('Safeguarding today')")
+    return context, tab
+
+
+def test_a_file_sent_from_demo_primary_is_accepted_at_hillside(browser, live_server, demo):
+    sender_context, sender = dsl_signs_in(browser, live_server, "dsl.demo")
+    sender.page.click("a:has-text('File transfers')")
+    sender.page.wait_for_selector("h1:has-text('Child protection file transfers')")
+    sender.page.select_option("#tr-pupil", index=1)
+    child = sender.page.locator("#tr-pupil option").nth(1).inner_text()
+    sender.page.select_option("#tr-school", label="Hillside Primary")
+    sender.assert_accessible()
+    sender.page.click("button:has-text('Send the file')")
+    sender.page.wait_for_selector("h2:has-text('Sent') + table")
+    last, first = child.split(", ")
+    assert f"{first} {last}" in sender.page.inner_text("h2:has-text('Sent') + table")
+
+    receiver_context, receiver = dsl_signs_in(browser, live_server, "dsl.hillside")
+    receiver.page.click("a:has-text('File transfers')")
+    receiver.page.click("a:has-text('Open the file')")
+    receiver.page.wait_for_selector(f"h1:has-text('Child protection file: {first} {last}')")
+    receiver.assert_accessible()
+    receiver.screenshot("transfer-received")
+    receiver.page.click("button:has-text('Accept the file')")
+    receiver.page.wait_for_selector("h1:has-text('Child protection file transfers')")
+    assert "Accepted (received)" in receiver.page.inner_text("h2:has-text('Received') + table")
+
+    sender.page.reload()
+    assert "Accepted (received)" in sender.page.inner_text("h2:has-text('Sent') + table")
+    for tab, context in ((sender, sender_context), (receiver, receiver_context)):
+        tab.check_clean()
+        context.close()
