@@ -13,7 +13,6 @@ from ...schools.models import Role
 from .. import transfers
 from .common import bp
 
-
 bp.add_app_template_global(transfers.STATUS_LABELS, "transfer_status_labels")
 
 
