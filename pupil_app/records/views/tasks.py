@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import role_required
+from ...auth.stepup import DONE_AT
 from ...concerns import handling as concerns
 from ...extensions import db
 from ...forms import ConfirmForm
@@ -22,6 +23,8 @@ from .common import bp
 def dsl_counts():
     """Unread concerns and the DSL's overdue and due-today tasks (the staff bar), once per request."""
     if not (current_user.is_authenticated and current_user.is_staff and current_user.has_role(Role.DSL)):
+        return None
+    if DONE_AT not in session:  # nothing, not even numbers, before the second factor
         return None
     if "dsl_counts" not in g:
         g.dsl_counts = tasks.counts(current_user)
