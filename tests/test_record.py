@@ -87,3 +87,12 @@ def test_only_the_schools_dsl_opens_a_record(app, case, make_staff, login_as):
     with app.app_context():
         assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("record.%"))).all() == [
             "record.refused"] * 3
+
+
+def test_a_subject_access_copy_is_redacted_the_same_way_and_logged_as_such(app, case):
+    out = page(case.client, f"/staff/pupils/{case.amy.id}/record/redacted?purpose=access")
+    assert "subject access copy" in out and "[another child] keeps sending me mean pictures." in out
+    assert case.names[case.ben.id].split()[0] not in out
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("record.%"))).all()
+    assert "record.subject_access" in actions and "record.redaction" in actions

@@ -123,11 +123,13 @@ def _names_to_remove(pupil: Pupil) -> re.Pattern | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?:'s)?(?!\w)")
 
 
-def redacted(staff: StaffUser, pupil: Pupil, leave_out: set[str]) -> list[Event]:
-    """The timeline for an outside agency: other children's names removed, chosen entries left out; each logged."""
+def redacted(staff: StaffUser, pupil: Pupil, leave_out: set[str],
+             action: str = "record.exported_redacted") -> list[Event]:
+    """The timeline for an outside agency, or a subject access request (``action`` says which): other
+    children's names removed, chosen entries left out; each redaction logged."""
     pattern = _names_to_remove(pupil)
     out: list[Event] = []
-    for event in timeline(staff, pupil, action="record.exported_redacted"):
+    for event in timeline(staff, pupil, action=action):
         if event.key in leave_out:
             audit.record(staff, "record.redaction", "pupil", pupil.id, f"{event.key}: left out")
             continue

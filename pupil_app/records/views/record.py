@@ -43,9 +43,13 @@ def child_record_print(pupil_id: int):
 @role_required(Role.DSL)
 @fresh_factor_required
 def child_record_redacted(pupil_id: int):
-    """For an outside agency: other children's names removed and chosen entries left out, on the server."""
+    """For an outside agency, or a subject access request (``purpose=access``): other children's names
+    removed and chosen entries left out, on the server."""
     pupil = timeline.load_pupil(current_user, pupil_id)
     leave_out = {k for k in request.args.getlist("leave_out")[:MAX_LEFT_OUT] if KEY.match(k)}
-    events = timeline.redacted(current_user, pupil, leave_out)
+    access = request.args.get("purpose") == "access"
+    events = timeline.redacted(current_user, pupil, leave_out,
+                               action="record.subject_access" if access else "record.exported_redacted")
     db.session.commit()
-    return render_template("records/record.html", pupil=pupil, events=events, printing=True, redacted=True)
+    return render_template("records/record.html", pupil=pupil, events=events, printing=True,
+                           redacted="access" if access else "agency")
