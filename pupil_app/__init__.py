@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
+    from .filtering.views import bp as filtering_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(filtering_bp)
     declare_static(app)
 
 

@@ -37,7 +37,7 @@ def assignable_roles(editor: StaffUser) -> list[Role]:
     roles = [Role.TEACHER]
     if editor.has_role(Role.DSL, Role.TRUST_ADMIN):
         roles.append(Role.DSL)
-    roles.append(Role.ADMIN)
+    roles += [Role.ADMIN, Role.ONLINE_SAFETY_LEAD, Role.FILTERING_LEAD]
     if editor.has_role(Role.TRUST_ADMIN):
         roles.append(Role.TRUST_ADMIN)
     return roles

@@ -74,16 +74,18 @@ def _every_language(build) -> list[str]:
     return out
 
 
-def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None) -> int:
+def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None,
+           addresses: list[str] | None = None, opener=None) -> int:
     """Queue alerts already claimed by this request, which sends them once it has committed (no
     second process can pick them up meanwhile; if this one dies, the claim runs out and the next
     send or `flask concerns send-alerts` delivers them). ``subject`` and ``intro`` build the text
-    in the current language; the message carries every language."""
+    in the current language; the message carries every language. ``addresses`` (default: the
+    school's DSLs) and ``opener`` (default: "Open it on the DSL dashboard") serve other domains."""
     subjects = " / ".join(_every_language(subject))
+    opener = opener or (lambda: _("Open it on the DSL dashboard (you will be asked to sign in):"))
     body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
-        intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
-        _("This email deliberately contains no details."))) + "\n"))
-    addresses = dsl_addresses(school_id)
+        intro(), opener() + "\n" + link, _("This email deliberately contains no details."))) + "\n"))
+    addresses = dsl_addresses(school_id) if addresses is None else addresses
     now = utcnow()
     rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
                         body=body, next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
@@ -94,6 +96,15 @@ def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = N
     if not addresses:
         log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subjects)
     return len(addresses)
+
+
+def queue(school_id: int, subject, intro, link: str, addresses: list[str], opener=None) -> int:
+    """Queue an alert of another domain (filtering, monitoring) to ``addresses``: no details, a link."""
+    return _queue(school_id, subject, intro, link, addresses=addresses, opener=opener)
+
+
+def link_to(endpoint: str, **values) -> str:
+    return _link(endpoint, **values)
 
 
 def queue_new_concern(concern: Concern) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..content import current_content as content
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from .models import PledgeSettings, PledgeSignature, PledgeVersion
 from .rules import AGAIN, MAX_TYPED_NAME, NOT_YET, SIGNED, PledgeError
 from .versions import PledgeText, ensure_current_version, latest_version, pledge_key, text_of, text_of_version
@@ -42,6 +42,9 @@ def resign_from(school_id: int) -> date | None:
 def set_resign_from(school_id: int, when: date | None, staff: StaffUser | None) -> PledgeSettings:
     if when is not None and not date(2000, 1, 1) <= when <= date(2100, 12, 31):
         raise PledgeError(400, _l("Choose a date between 2000 and 2100."))
+    if when is not None and when < local_today():
+        raise PledgeError(400, _l("Choose today or a later date: a date in the past would change what pupils "
+                                  "already signed."))
     row = settings_for(school_id)
     if row is None:
         row = PledgeSettings(school_id=school_id)
@@ -201,7 +204,8 @@ def record_signature(pupil: Pupil, version: PledgeVersion, *, shown_text: str | 
     school_class = pupil.school_class
     signature = PledgeSignature(
         pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,
-        class_name=school_class.name if school_class else "", band=pupil.band, version_id=version.id,
+        class_name=school_class.name if school_class else "", year_group=pupil.year_group, band=pupil.band,
+        version_id=version.id,
         pledge=version.pledge, major=version.major, minor=version.minor, text_sha256=text_hash(shown),
         language=language, method=method,
         typed_name=(typed_name or pupil.first_name) if method == "name" else None, signed_at=signed_at or utcnow())

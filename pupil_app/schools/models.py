@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -39,6 +39,9 @@ class Role(enum.StrEnum):
     # Staff member of one school of a trust who administers every school of that trust and sees
     # the trust's aggregated, anonymised coverage figures.
     TRUST_ADMIN = "trust_admin"
+    # The senior leader for online safety, and IT support who run the web filter (filtering lead).
+    ONLINE_SAFETY_LEAD = "online_safety_lead"
+    FILTERING_LEAD = "filtering_lead"
 
 
 class Trust(db.Model):
@@ -147,6 +150,11 @@ class Pupil(Account, db.Model):
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(10))
+    # From the MIS: the name a child goes by is first_name/last_name (what pages show); the legal
+    # name is kept beside it when it differs; the date of birth tells two same-named children apart.
+    legal_first_name: Mapped[str | None] = mapped_column(String(60))
+    legal_last_name: Mapped[str | None] = mapped_column(String(60))
+    date_of_birth: Mapped[date | None] = mapped_column()
 
     school: Mapped[School] = relationship()
     # Joined: every pupil request needs the class (it gives the band), so load both in one query.
@@ -161,6 +169,15 @@ class Pupil(Account, db.Model):
     @property
     def display_name(self) -> str:
         return self.first_name
+
+    @property
+    def class_name(self) -> str | None:
+        """The class's name today: records copy it, so they keep the name of their day."""
+        return self.school_class.name if self.school_class else None
+
+    @property
+    def year_group(self) -> int | None:
+        return self.school_class.year_group if self.school_class else None
 
     @property
     def full_name(self) -> str:
@@ -195,5 +212,6 @@ class StaffRole(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
-    __table_args__ = (CheckConstraint("role IN ('teacher', 'dsl', 'admin', 'trust_admin')", name="known_role"),)
+    __table_args__ = (CheckConstraint(
+        "role IN ('teacher', 'dsl', 'admin', 'trust_admin', 'online_safety_lead', 'filtering_lead')", name="known_role"),)
 
