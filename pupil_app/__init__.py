@@ -22,6 +22,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         ProductionConfig.check()
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
         app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ["DATABASE_URL"])
+        app.config["APP_BASE_URL"] = os.environ["APP_BASE_URL"].rstrip("/")
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts()
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -44,6 +46,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    from .logredact import install
+
+    install()  # no token or search words in any log line
     return app
 
 
@@ -96,10 +101,12 @@ def register_content(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
+    from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
     from .filtering.views import bp as filtering_bp
+    from .languages.views import bp as languages_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -107,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(pledge_bp)
     app.register_blueprint(coverage_bp)
@@ -114,11 +122,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(concerns_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(filtering_bp)
+    app.register_blueprint(languages_bp)
     declare_static(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(code: int, title: str, message: str):
+        from flask.globals import request_ctx
+
+        if request_ctx and request_ctx.url_adapter is None:
+            # A request for a host this site does not serve (TRUSTED_HOSTS): no links can be built.
+            from flask import Response
+
+            return Response(f"{code} {title}", mimetype="text/plain"), code
         return render_template("error.html", code=code, title=title, message=message), code
 
     from flask_babel import lazy_gettext as _l
@@ -126,6 +142,13 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(_e):
         return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
+
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_e):
+        # A Host header outside TRUSTED_HOSTS: answer plainly, building no link from that name.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
@@ -193,8 +216,10 @@ def register_request_hooks(app: Flask) -> None:
             "form-action 'self'; frame-ancestors 'none'"),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        # Badge and class links carry secrets in the URL: never leak them in a Referer.
-        "Referrer-Policy": "no-referrer",
+        # Badge and class links carry secrets in the URL: never leak them in a Referer to another
+        # site. Same-origin only, because over HTTPS the CSRF check needs the site's own Referer
+        # (with "no-referrer" every form post behind a TLS proxy was refused).
+        "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
@@ -217,7 +242,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
-    from .i18n import current_language, is_rtl
+    from .i18n import current_language, is_rtl, switcher_languages
     from .qr import qr_svg
     from .timeutil import register_filters as register_date_filters
 
@@ -258,7 +283,8 @@ def register_template_helpers(app: Flask) -> None:
             "translations": get_translations(),
             "content": app.extensions["content"],
             "current_language": current_language(),
-            "languages": app.config["LANGUAGES"],
+            "languages": switcher_languages(),
+            "language_names": app.config["LANGUAGES"],
             "text_direction": "rtl" if is_rtl() else "ltr",
             "app_name": app.config["APP_NAME"],
         }

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from .auth import service as auth_service
 from .content import current_content
+from .demo_hillside import load_hillside_people
 from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
 from .pledge import parents, service, versions
@@ -39,7 +40,7 @@ DEMO_STAFF = {
     # Trust-level: administers every school of the trust and sees the trust's anonymised figures.
     "trust.demo": ("Dr Helen Price", (Role.TRUST_ADMIN,), ()),
 }
-# A second school of the trust, so the trust overview compares schools (no sign-in accounts).
+# A second school of the trust, so the trust overview compares schools (its sign-in accounts: demo_hillside).
 OTHER_SCHOOL = "Hillside Primary"
 OTHER_CLASSES = (("Robins", 0, 20), ("Kestrels", 2, 23), ("Oak", 3, 25), ("Ash", 5, 24))
 FIRST_NAMES = (
@@ -65,26 +66,6 @@ def demo_exists() -> bool:
     return db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME)) is not None
 
 
-HILLSIDE_DSL = ("dsl.hillside", "Mrs Carys Morgan")
-
-
-def ensure_hillside_dsl() -> bool:
-    """Hillside Primary's DSL (a child-protection file can be sent between the two demo schools)."""
-    username, display = HILLSIDE_DSL
-    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        return False
-    other = db.session.scalar(select(School).join(Trust).where(Trust.name == TRUST_NAME, School.name == OTHER_SCHOOL))
-    if other is None:
-        return False
-    staff = StaffUser(school_id=other.id, username=username, display_name=display,
-                      email=f"{username}@hillside-primary.example",
-                      password_hash=auth_service.hash_password(DEMO_PASSWORD))
-    staff.role_rows = [StaffRole(role=Role.DSL.value)]
-    db.session.add(staff)
-    db.session.flush()
-    return True
-
-
 def load_demo(seed: int = 2026) -> bool:
     """Create the demo trust, school, staff, classes, pupils, progress and concerns.
 
@@ -94,8 +75,8 @@ def load_demo(seed: int = 2026) -> bool:
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise RuntimeError("Demo data is never loaded in production.")
     if demo_exists():
-        added_dsl = ensure_hillside_dsl()
-        return load_demo_concerns() + _load_filtering() > 0 or added_dsl
+        people = load_hillside_people(OTHER_SCHOOL, DEMO_PASSWORD)
+        return load_demo_concerns() + _load_filtering() > 0 or people > 0
     rng = random.Random(seed)
     trust = Trust(name=TRUST_NAME)
     school = School(trust=trust, name=SCHOOL_NAME)
@@ -140,7 +121,6 @@ def load_demo(seed: int = 2026) -> bool:
     db.session.add_all(other_classes.values())
     db.session.flush()
     _fill_classes(other, other_classes, OTHER_CLASSES, used, demo_hash, content, rng, now)
-    ensure_hillside_dsl()
     # The school has been running for a year: reports for earlier terms find its classes and pupils.
     a_year_ago = now - timedelta(days=365)
     for model in (SchoolClass, Pupil):
@@ -149,6 +129,7 @@ def load_demo(seed: int = 2026) -> bool:
     db.session.flush()
     _pledges(school, random.Random(seed + 1), now)
     _pledges(other, random.Random(seed + 2), now)
+    load_hillside_people(OTHER_SCHOOL, DEMO_PASSWORD)
     load_demo_concerns()
     _load_filtering()
     return True
@@ -166,7 +147,7 @@ def _fill_classes(school, classes, layout, used, demo_hash, content, rng, now) -
     for cname, year, size in layout:
         school_class = classes[cname]
         demo_count = sum(1 for v in DEMO_PUPILS.values() if v[2] == cname)
-        modules = content.modules_for_band(school_class.band)
+        modules = content.modules_for_year(school_class.year_group)
         for _ in range(size - demo_count):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             username = _username(first, last, used)

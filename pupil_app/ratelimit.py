@@ -8,6 +8,7 @@ processes share them; otherwise in this process's memory.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -20,6 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 F = TypeVar("F", bound=Callable)
+_log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -56,3 +58,52 @@ def rate_limited(setting: str, scope: str, methods: tuple[str, ...] = ("GET", "P
 
     return decorator
 
+
+
+# ---- counters for the sign-in throttles (auth.throttle) -------------------------------------------
+# Each helper fails open: when the counter store (Redis) is away, sign-in carries on unthrottled
+# rather than shutting every child out; the error is logged.
+
+def _limiter() -> MovingWindowRateLimiter:
+    return current_app.extensions["rate_limiter"]
+
+
+def _key(*parts: object) -> tuple[str, ...]:
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX", ""),) + tuple(str(p) for p in parts)
+
+
+def under(limit: str, *parts: object) -> bool:
+    """True while fewer than ``limit`` (e.g. "5 per 10 minutes") hits are counted for ``parts``."""
+    try:
+        return _limiter().test(parse(limit), *_key(*parts))
+    except Exception:  # noqa: BLE001 - fail open
+        _log.warning("rate-limit store unavailable; %s not checked", parts[:1], exc_info=True)
+        return True
+
+
+def count(limit: str, *parts: object) -> bool:
+    """Count one hit for ``parts``; False when that went over ``limit``."""
+    try:
+        return _limiter().hit(parse(limit), *_key(*parts))
+    except Exception:  # noqa: BLE001 - fail open
+        _log.warning("rate-limit store unavailable; %s not counted", parts[:1], exc_info=True)
+        return True
+
+
+def forget(limit: str, *parts: object) -> None:
+    """Clear the counter for ``parts`` (an adult lifts a pause)."""
+    try:
+        _limiter().clear(parse(limit), *_key(*parts))
+    except Exception:  # noqa: BLE001 - fail open
+        _log.warning("rate-limit store unavailable; %s not cleared", parts[:1], exc_info=True)
+
+
+def generation(*parts: object, bump: bool = False) -> int:
+    """A number that an adult's "let them sign in" moves on, so every counter keyed with it restarts."""
+    key = "/".join(_key("generation", *parts))
+    storage = current_app.extensions["rate_limit_storage"]
+    try:
+        return storage.incr(key, 30 * 24 * 3600) if bump else int(storage.get(key) or 0)
+    except Exception:  # noqa: BLE001 - fail open
+        _log.warning("rate-limit store unavailable; generation of %s not read", parts[:1], exc_info=True)
+        return 0

@@ -2,7 +2,7 @@
 agency references, file transfers between schools
 
 Revision ID: 0013_dsl_tools
-Revises: 0018_filtering
+Revises: 0016_languages
 
 Passkeys are looked up by their credential id (unique), every factor and code by its staff member
 (indexed); recovery codes by their keyed hash (unique). Schools gain the "teachers too" setting.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0013_dsl_tools"
-down_revision = "0018_filtering"
+down_revision = "0016_languages"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from unidecode import unidecode
 
+from .. import csv_export
 from ..auth import service as auth_service
 from ..extensions import db
 from ..schools.models import Pupil, School, SchoolClass, StaffUser, Trust
@@ -28,7 +29,7 @@ STAFF_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 PASSWORD_LINK_DAYS = 7
 MIN_STAFF_PASSWORD = 10
-LANGUAGE_CODES = ("en", "cy")
+LANGUAGE_CODES = ("en", "cy", "pl", "ro", "ur", "ar")
 
 AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
 
@@ -48,7 +49,7 @@ def clean(text: str | None) -> str:
 
 
 def looks_like_formula(text: str) -> bool:
-    return text[:1] in ("=", "+", "-", "@", "\t", "\r")
+    return csv_export.looks_like_formula(text)
 
 
 NAME_PUNCTUATION = set(" '’-.")

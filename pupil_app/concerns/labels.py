@@ -108,3 +108,4 @@ SOURCES = {
     "pupil": _l("Pupil (Tell an adult)"),
     "staff": _l("Staff member"),
 }
+INTERRUPTED = _l("Not sent by the child: the session ended")

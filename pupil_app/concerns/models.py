@@ -53,9 +53,10 @@ class ConcernDraft(db.Model):
     """A pupil's "Tell an adult" flow in progress, one row per flow, kept on the server.
 
     The token is both the flow's address (``/tell/<token>/...``) and the idempotency key of the
-    concern it becomes, so a retried or doubled "Send" finds the concern already made. A pupil whose
-    session ran out mid-flow still has their choices here; ``send_requested_at`` marks a flow whose
-    "Send" arrived after the session ended, delivered when the same pupil signs in again.
+    concern it becomes, so a retried or doubled "Send" finds the concern already made. Only the
+    pupil who started it, in the same session (``session_hash``: a keyed hash of that session's
+    random id), can write, read or send it; when that session ends, what was chosen goes to the DSL
+    marked as interrupted (``concerns.sessions``) and the draft is gone.
     """
 
     __tablename__ = "concern_drafts"
@@ -71,7 +72,7 @@ class ConcernDraft(db.Model):
     words_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    send_requested_at: Mapped[datetime | None] = mapped_column()
+    session_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Concern(db.Model):
@@ -108,6 +109,8 @@ class Concern(db.Model):
     talk_to: Mapped[str | None] = mapped_column(String(20))
     talk_to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     words_enc: Mapped[str | None] = mapped_column(Text)
+    # Not sent by the child: their session ended mid-message, and what they had chosen was delivered.
+    interrupted: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     # The DSL's handling: every change writes a chronology entry and an audit row.
     category: Mapped[str] = mapped_column(String(20))
@@ -155,7 +158,7 @@ class Concern(db.Model):
 # Columns fixed once a concern is saved: the pupil's (or staff member's) report as sent.
 IMMUTABLE_CONCERN_COLUMNS = ("school_id", "pupil_id", "class_name", "year_group", "source", "logged_by_id", "idempotency_key", "created_at",
                              "occurred_at", "feeling", "what", "about", "location", "talk_to", "talk_to_staff_id",
-                             "words_enc")
+                             "words_enc", "interrupted")
 
 
 class ConcernEntry(db.Model):

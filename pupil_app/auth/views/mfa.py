@@ -23,6 +23,8 @@ bp.before_app_request(enforce_second_factor)
 PENDING_TOTP = "mfa_totp_pending"
 CHALLENGE = "mfa_challenge"
 NEW_CODES = "mfa_new_codes"
+WRONG = "mfa_wrong_codes"
+MAX_WRONG_CODES = 5
 
 
 def _me():
@@ -81,12 +83,13 @@ def mfa_code():
         return redirect(_done(first_device=False))
     if not form.errors:
         service._record_failure(me)
-        if service._locked(me):
+        session[WRONG] = session.get(WRONG, 0) + 1
+        if session[WRONG] >= MAX_WRONG_CODES:  # a guesser starts again from the password
             service.end_sessions(me)
             db.session.commit()
             logout_user()
             session.clear()
-            flash(_("Too many wrong codes: the account is paused for 5 minutes."))
+            flash(_("Too many wrong codes: please sign in again."))
             return redirect(url_for("auth.staff_sign_in"))
         db.session.commit()
         form.code.errors = [_("That code did not work. Try the newest code from your app.")]

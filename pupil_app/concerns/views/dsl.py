@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -71,10 +71,11 @@ def inbox_csv():
     concerns = inbox_service.inbox_all(current_user, f)
     classes = inbox_service.classes_of(current_user.school_id)
     header = [_("Number"), _("Received"), _("Pupil"), _("Class"), _("Sent by"), _("Category"), _("Feeling"),
-              _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
+              _("Pupil chose"), _("About"), _("Where"), _("Status"), pgettext("concern", "Outcome"),
+              _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, format_local(c.created_at), c.pupil.full_name,
-             c.class_then(classes), labels.SOURCES[c.source],
+             c.class_then(classes), labels.INTERRUPTED if c.interrupted else labels.SOURCES[c.source],
              labels.CATEGORIES[c.category], labels.FEELINGS.get(c.feeling, ""), labels.WHAT.get(c.what, ""),
              labels.ABOUT.get(c.about, ""), labels.LOCATIONS.get(c.location, ""), labels.STATUSES[c.status],
              labels.OUTCOMES.get(c.outcome, ""), _("Yes") if c.urgent else _("No"),
