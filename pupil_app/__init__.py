@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .offline.views import bp as offline_bp
     from .pledge.views import bp as pledge_bp
+    from .records.views import bp as records_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(filtering_bp)
     app.register_blueprint(languages_bp)
     declare_static(app)

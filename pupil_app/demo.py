@@ -319,6 +319,7 @@ def load_demo_concerns() -> int:
     """Add the demo concerns and incident that are missing (by their fixed keys). Returns how many."""
     from . import crypto
     from .concerns.models import AuditEvent, Concern, ConcernEntry, ConcernPupil, Incident
+    from .records.demo import attach_screenshot
 
     trust = db.session.scalar(select(Trust).where(Trust.name == TRUST_NAME))
     school = db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME))
@@ -389,6 +390,7 @@ def load_demo_concerns() -> int:
         elif n == 2:
             entry(concern, "action", "Spoke with the pupil at once. Screenshots of the messages kept; the account "
                   "blocked and reported in the app with a parent.", seen + timedelta(minutes=30))
+            attach_screenshot(dsl, concern, seen + timedelta(minutes=30))
             entry(concern, "decision", "Refer to children's social care and inform the police.",
                   seen + timedelta(hours=1), reason="An unknown adult arranging to meet a child and asking for "
                   "secrecy: possible grooming.")

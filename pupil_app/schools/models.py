@@ -59,6 +59,8 @@ class School(db.Model):
     trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Teachers need a second factor too (DSLs and admins always do): see auth/mfa.py.
+    mfa_for_teachers: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     trust: Mapped[Trust] = relationship(back_populates="schools")
     classes: Mapped[list[SchoolClass]] = relationship(back_populates="school", order_by="SchoolClass.year_group")

@@ -13,6 +13,7 @@ from ...i18n import use_school_languages
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
 from ...schools import looks
+from ...schools.models import Role
 from .. import lessons, service, throttle
 from ..forms import PasswordSignInForm, StaffSignInForm
 from .common import bp
@@ -83,7 +84,9 @@ def staff_sign_in():
         if form.validate():
             result = _password_sign_in("staff", form, service.staff_sign_in)
             if result.ok:
-                return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
+                # A DSL's home is their safeguarding inbox and tasks; everyone else's their classes.
+                home = url_for("records.home" if result.account.has_role(Role.DSL) else "coverage.home")
+                return redirect(safe_path(request.args.get("next"), home))
             # One message for unknown and wrong (nothing tells which usernames exist); a slowed client waits.
             error = (_("Too many wrong tries from here. Please wait a few minutes; your account is not locked.")
                      if result.error == "slow" else _("Those details did not work."))
