@@ -56,6 +56,7 @@ def test_forms_work_over_https_behind_the_proxy(app, client, make_pupil):
 def test_production_refuses_hosts_it_was_not_given(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("APP_BASE_URL", "https://safe-online.example.sch.uk")
     from pupil_app import create_app
 
     # TRUSTED_HOSTS=safe-online.example.sch.uk in the environment (config.py splits it into this list).
