@@ -183,9 +183,13 @@ def test_200_concerns_with_a_node_killed_midway_arrive_once_and_alert_once(clust
             if not waiting:
                 break
             time.sleep(1)
+        # One pupil's concerns within a few minutes share one alert (attack 9: flooding the DSL), so
+        # not every concern has an email of its own; every queued alert is sent, and exactly once.
+        with engine.connect() as conn:
+            queued = conn.execute(text("SELECT count(*) FROM pending_mail")).scalar()
+        assert len(list(Path(cluster.env["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == queued
         alerts = _alerts_per_concern(Path(cluster.env["MAIL_OUTBOX_DIR"]))
-        assert set(alerts) == concern_ids
-        assert set(alerts.values()) == {1}
+        assert set(alerts) <= concern_ids and set(alerts.values()) == {1}
     else:
         # Before the long-running sender: the nodes send after each response, and two
         # `flask concerns send-alerts` run at once send whatever is due. None is ever sent twice;
@@ -195,11 +199,10 @@ def test_200_concerns_with_a_node_killed_midway_arrive_once_and_alert_once(clust
             proc.wait(timeout=60)
         alerts = _alerts_per_concern(Path(cluster.env["MAIL_OUTBOX_DIR"]))
         assert set(alerts) <= concern_ids
-        assert set(alerts.values()) == {1}
+        assert set(alerts.values()) == {1}  # one pupil's concerns within minutes share one alert
         with engine.connect() as conn:
             unsent = conn.execute(text("SELECT count(*) FROM pending_mail WHERE sent_at IS NULL "
                                        "AND (claimed_until IS NULL OR claimed_until < now() AT TIME ZONE 'utc')")
                                   ).scalar()
         assert unsent == 0
-        assert len(alerts) >= CONCERNS - 10
     engine.dispose()
