@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, render_template, request, session
+from flask import Flask, request, session
 from flask_login import current_user, logout_user
-from flask_wtf.csrf import CSRFError
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig, _database_url
 
@@ -116,52 +115,16 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(code: int, title: str, message: str):
-        return render_template("error.html", code=code, title=title, message=message), code
+    from . import errors
 
-    from flask_babel import lazy_gettext as _l
-
-    @app.errorhandler(400)
-    def bad_request(_e):
-        return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(_e):
-        return render_error(400, _l("This page was open too long"), _l("Please go back, reload the page and try again."))
-
-    @app.errorhandler(403)
-    def forbidden(_e):
-        return render_error(403, _l("This page is not for you"), _l("Go back to your home page."))
-
-    @app.errorhandler(404)
-    def not_found(_e):
-        return render_error(404, _l("We could not find that page"), _l("Go back to your home page."))
-
-    @app.errorhandler(405)
-    def not_allowed(_e):
-        return render_error(405, _l("That did not work"), _l("Go back to your home page."))
-
-    @app.errorhandler(409)
-    def conflict(_e):
-        return render_error(409, _l("That was already done"), _l("Go back to your home page."))
-
-    @app.errorhandler(413)
-    def too_large(_e):
-        return render_error(413, _l("That was too much to send"), _l("Please send something shorter."))
-
-    @app.errorhandler(429)
-    def too_many(e):
-        body, code = render_error(429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult."))
-        headers = {"Retry-After": str(e.retry_after)} if getattr(e, "retry_after", None) else {}
-        return body, code, headers
-
-    @app.errorhandler(500)
-    def server_error(_e):
-        return render_error(500, _l("Something went wrong"), _l("Please tell the adult in your room."))
+    errors.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:
     from .auth.service import idle_limit
+    from .concerns import sender
+
+    sender.init_app(app)  # the alert sender thread (ALERT_SENDER = "thread"), started by the first request
 
     @app.before_request
     def enforce_idle_timeout():
@@ -207,7 +170,8 @@ def register_request_hooks(app: Flask) -> None:
         for name, value in headers.items():
             if name not in h:  # a route may set a stricter policy of its own (pictures do)
                 h[name] = value
-        if current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
+        # From the session cookie, not the account: an error page must not load it from the database.
+        if session.get("_user_id") or request.path.startswith(("/class/", "/badge/")):
             h.update(private)
         return response
 
