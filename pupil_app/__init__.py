@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     crypto.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
+    crypto.check_data_key(app)  # after the pragmas: its connection is the pool's first
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -699,6 +699,10 @@ def _status_condition(status: str | None):
     return None
 
 
+def _searchable(plain: str | None) -> str:
+    return "" if plain is None or isinstance(plain, crypto.Unreadable) else plain.casefold()
+
+
 def _search(staff: StaffUser, f: InboxFilter, cond: list) -> tuple[list, int, bool]:
     """Search pupils' names and concern numbers in SQL, and the (encrypted) words of the newest
     WORD_SEARCH_LIMIT concerns that match the other filters, decrypted here."""
@@ -718,7 +722,7 @@ def _search(staff: StaffUser, f: InboxFilter, cond: list) -> tuple[list, int, bo
         .order_by(Concern.created_at.desc()).limit(WORD_SEARCH_LIMIT + 1)).all()
     capped = len(candidates) > WORD_SEARCH_LIMIT
     needle = q.casefold()
-    found = [ident for ident, enc in candidates[:WORD_SEARCH_LIMIT] if needle in (crypto.decrypt(enc) or "").casefold()]
+    found = [ident for ident, enc in candidates[:WORD_SEARCH_LIMIT] if needle in _searchable(crypto.decrypt(enc))]
     if found:
         options.append(Concern.id.in_(found))
     return [or_(*options) if options else false()], min(len(candidates), WORD_SEARCH_LIMIT), capped
