@@ -100,11 +100,13 @@ def register_blueprints(app: Flask) -> None:
     from .coverage.views import bp as coverage_bp
     from .concerns.views import bp as concerns_bp
     from .learning.views import bp as learning_bp
+    from .health import bp as health_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
     from .staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(staff_bp)
@@ -180,6 +182,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
+    from . import schooltext
     from .i18n import current_language, is_rtl
 
     # Asset URLs never change while the app runs: build each once (pages use dozens).
@@ -206,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
         return (ctx.get("translations") or get_translations()).ungettext(singular, plural, n)
 
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    schooltext.install(app.jinja_env, template_gettext)  # school-written text is never a format string
     app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
     app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
 

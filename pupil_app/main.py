@@ -47,10 +47,3 @@ def set_language():
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("main.index")
     return redirect(target)
-
-
-@bp.get("/healthz")
-@public
-def health():
-    """Liveness probe for load balancers."""
-    return {"status": "ok"}

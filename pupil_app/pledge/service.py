@@ -30,6 +30,7 @@ from ..content import Content, Pledge, check_pledge_wording
 from ..extensions import db
 from ..learning.models import ModuleProgress
 from ..schools.models import Pupil, SchoolClass, StaffUser, band_for_year
+from ..schooltext import SchoolText, translate
 from ..timeutil import utcnow
 from .models import ParentAcknowledgement, ParentLink, PledgeSettings, PledgeSignature, PledgeVersion
 
@@ -114,7 +115,8 @@ def fingerprint(title: str, statements: list[dict[str, Any]]) -> str:
 
 
 def _text_of(pledge: Pledge, version: PledgeVersion) -> PledgeText:
-    promises = tuple(Promise(s["id"], s["text"], s["why"], s["picture"], s["alt"], s["policy"], tuple(s["modules"]),
+    own = SchoolText if version.source == "school" else str  # a school's own words are shown as written
+    promises = tuple(Promise(s["id"], own(s["text"]), own(s["why"]), s["picture"], s["alt"], s["policy"], tuple(s["modules"]),
                              tuple(s["outcomes"])) for s in version.statements)
     return PledgeText(pledge, version.major, version.minor, version.title, promises, version.id, version.source,
                       version.published_at)
@@ -226,8 +228,8 @@ def preview_wording(key: str, wording: Mapping[str, Mapping[str, str]]) -> tuple
     """The promises as they would read with ``wording``, and any problems (validated like content)."""
     pledge = content().pledges[key]
     problems = check_pledge_wording(pledge, wording)
-    promises = [Promise(s.id, (wording.get(s.id, {}).get("text") or "").strip(),
-                        (wording.get(s.id, {}).get("why") or "").strip(), s.picture, s.alt, s.policy, s.modules,
+    promises = [Promise(s.id, SchoolText((wording.get(s.id, {}).get("text") or "").strip()),
+                        SchoolText((wording.get(s.id, {}).get("why") or "").strip()), s.picture, s.alt, s.policy, s.modules,
                         s.outcomes) for s in pledge.statements]
     return promises, problems
 
@@ -352,7 +354,7 @@ def normalise_name(name: str) -> str:
 
 def signed_text(text: PledgeText, gettext: Callable[[str], str]) -> str:
     """The exact text a pupil signs, as shown to them: the title and each promise, in their language."""
-    lines = [gettext(text.title)] + [f"{n}. {gettext(p.text)}" for n, p in enumerate(text.promises, 1)]
+    lines = [gettext(text.title)] + [f"{n}. {translate(gettext, p.text)}" for n, p in enumerate(text.promises, 1)]
     return "\n".join(lines)
 
 

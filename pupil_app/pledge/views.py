@@ -32,7 +32,7 @@ bp = Blueprint("pledge", __name__, template_folder="templates")
 ALLOWED_ENDPOINTS = frozenset({
     "auth.sign_out",  # "I've finished"
     "static", "main.picture",  # the page's own files and pictures
-    "main.set_language", "main.health",
+    "main.set_language", "health.healthz", "health.readyz",
 })
 # Whole blueprints a pupil may always reach: the pledge itself, and "Tell an adult" (the concerns
 # blueprint, built alongside this one): a child must be able to tell an adult before anything else.
