@@ -13,6 +13,8 @@ from config import CONFIGS, INSTANCE_DIR, ProductionConfig, _database_url
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config, extensions, content, blueprints, error pages, CLI, headers."""
+    from . import guards
+
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -38,6 +40,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_content(app)
+    guards.install_converters(app)  # bounded <int:...> ids, before any route is added
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -124,9 +127,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from . import guards
     from .auth.service import idle_limit
     from .concerns import sender
 
+    guards.init_app(app)  # malformed input (JSON into forms, NUL bytes) is a 400 before anything else
     sender.init_app(app)  # the alert sender thread (ALERT_SENDER = "thread"), started by the first request
 
     @app.before_request

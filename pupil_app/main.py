@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .access import public
 from .extensions import db
+from .redirects import safe_path
 
 bp = Blueprint("main", __name__)
 
@@ -43,7 +44,4 @@ def set_language():
     if current_user.is_authenticated and current_user.is_pupil:
         current_user.language = lang
         db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_path(request.form.get("next"), url_for("main.index")))

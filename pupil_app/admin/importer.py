@@ -122,6 +122,18 @@ def _bad_bytes(text: str) -> str:
     return ", ".join(f"0x{ord(ch) - 0xDC00:02X}" for ch in text if "\udc80" <= ch <= "\udcff")[:40]
 
 
+NOT_UTF8 = _l("Some of the file is not UTF-8 text (in a column that is not imported). Save it as 'CSV UTF-8' "
+              "and upload it again. Nothing was imported.")
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode(data: bytes) -> str:
     """The file's text; bytes that are not UTF-8 are kept as markers so each row can be reported."""
     if not data.strip():

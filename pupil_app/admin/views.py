@@ -590,6 +590,8 @@ def import_pupils(school_id: int):
     if not plan.ok:
         return render_template("admin/import_preview.html", school=school, plan=plan, batch=None,
                                filename=upload.filename or "", form=None), 422
+    if not importer.is_utf8(data):  # bad bytes in a column the import ignores: still not a UTF-8 file
+        return _import_page(school, form, status=400, error=str(importer.NOT_UTF8))
     # Old previews are forgotten (their file text with them).
     db.session.execute(ImportBatch.__table__.delete().where(
         ImportBatch.status == "preview", ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from ..access import public, signed_in
 from ..extensions import db
 from ..ratelimit import rate_limited
+from ..redirects import safe_path
 from . import service
 from .forms import ConfirmForm, PasswordSignInForm
 
@@ -16,10 +17,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    """Follow ``next=`` only to a path on this site (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Follow ``next=`` only to a path on this site (no open redirects, no control characters)."""
+    return safe_path(target, default)
 
 
 def _begin_session(account, method: str) -> None:

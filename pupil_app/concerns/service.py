@@ -23,6 +23,7 @@ from sqlalchemy import delete, false, func, or_, select
 
 from .. import crypto
 from ..extensions import db
+from ..guards import id_arg
 from ..schools.models import ClassTeacher, Pupil, Role, SchoolClass, StaffRole, StaffUser
 from ..timeutil import utcnow
 from . import alerts, audit, labels
@@ -632,18 +633,22 @@ class InboxFilter:
 def _int_arg(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 10:
+    value = id_arg(raw)
+    if value is None:
         raise ConcernError(400, _l("That filter is not valid."))
-    return int(raw)
+    return value
 
 
 def _date_arg(raw: str | None) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ConcernError(400, _l("Dates must look like 2026-03-31.")) from None
+    if not date(2000, 1, 1) <= value <= date(2199, 12, 31):  # 9999-12-31 + 1 day overflows
+        raise ConcernError(400, _l("Dates must look like 2026-03-31."))
+    return value
 
 
 def parse_filter(args: Mapping[str, str]) -> InboxFilter:

@@ -23,6 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..guards import id_arg
+from ..redirects import safe_path
 from ..schools.models import Role
 from ..timeutil import utcnow
 from . import alerts, audit, labels, service
@@ -53,10 +55,8 @@ STEP_CHOICES = {
 
 
 def _safe_path(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not target.startswith("/tell") and len(target) <= 300:
-        return target
-    return None
+    target = safe_path(target, max_length=300)
+    return None if target is None or target.startswith("/tell") else target
 
 
 def _pupil():
@@ -352,9 +352,9 @@ def log_concern():
     error = None
     if request.method == "GET":
         form.key.data = service.new_key()
-        requested = request.args.get("pupil", "")
-        if requested.isdigit() and service.school_pupil(current_user.school_id, int(requested)):
-            form.pupil.data = int(requested)
+        requested = id_arg(request.args.get("pupil"))
+        if requested and service.school_pupil(current_user.school_id, requested):
+            form.pupil.data = requested
     elif form.validate():
         occurred = service.to_utc(form.occurred_at.data) if form.occurred_at.data else None
         try:
