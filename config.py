@@ -94,6 +94,7 @@ class Config:
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE  # Flask-Babel's own formatting agrees with pupil_app.timeutil
 
 
 class DevelopmentConfig(Config):

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.classroom import Client, csrf, expect, free_port, pct, serve, stop, _reset_postgres  # noqa: E402
+from bench.classroom import Client, _reset_postgres, csrf, expect, free_port, pct, serve, stop  # noqa: E402
 
 PUPILS = 30
 CONCERNS = 200
@@ -78,7 +78,15 @@ def seed(env: dict, rng: random.Random) -> dict:
 
     from pupil_app import create_app, crypto
     from pupil_app.auth import service as auth
-    from pupil_app.concerns.models import CATEGORIES, FEELINGS, LOCATIONS, STATUSES, WHAT_CHOICES, WHAT_TO_CATEGORY, Concern
+    from pupil_app.concerns.models import (
+        CATEGORIES,
+        FEELINGS,
+        LOCATIONS,
+        STATUSES,
+        WHAT_CHOICES,
+        WHAT_TO_CATEGORY,
+        Concern,
+    )
     from pupil_app.extensions import db
     from pupil_app.schools.models import Pupil, School, SchoolClass, StaffRole, StaffUser, Trust
     from pupil_app.timeutil import utcnow

@@ -100,19 +100,17 @@ def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
-    from .coverage.views import bp as coverage_bp
     from .concerns.views import bp as concerns_bp
+    from .coverage.views import bp as coverage_bp
     from .learning.views import bp as learning_bp
     from .health import bp as health_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
-    from .staff.views import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learning_bp)
-    app.register_blueprint(staff_bp)
     app.register_blueprint(pledge_bp)
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
@@ -189,6 +187,8 @@ def register_template_helpers(app: Flask) -> None:
 
     from . import schooltext
     from .i18n import current_language, is_rtl
+    from .qr import qr_svg
+    from .timeutil import register_filters as register_date_filters
 
     # Asset URLs never change while the app runs: build each once (pages use dozens).
     url_cache: dict[tuple[str, str, str], str] = {}
@@ -217,6 +217,8 @@ def register_template_helpers(app: Flask) -> None:
     schooltext.install(app.jinja_env, template_gettext)  # school-written text is never a format string
     app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
     app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
+    app.jinja_env.globals["qr_svg"] = qr_svg
+    register_date_filters(app)
 
     @app.context_processor
     def inject():

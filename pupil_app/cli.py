@@ -1,12 +1,24 @@
-"""Command-line tasks: ``flask content check``, ``flask demo load``, ``flask badge issue``."""
+"""The app's commands: ``flask content check``, ``flask demo load``, ``flask badge issue``, ``flask data-key ...``.
+
+    flask data-key rotate          a new data key; every encrypted value re-encrypted with it
+    flask data-key retire          re-encrypt with the newest key and drop the older keys
+    flask data-key generate        print a new key (for deployments that set DATA_KEY)
+
+Domains bring their own groups (``flask concerns ...``); ``register`` adds them all.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask.cli import AppGroup
+from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
 from sqlalchemy import select
 
+from . import crypto
+from .concerns.cli import concerns_cli
 from .content import ContentError, load_content
 from .extensions import db
 
@@ -15,6 +27,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(badge_cli)
+    app.cli.add_command(data_key_cli)
+    app.cli.add_command(concerns_cli)
 
 
 @click.group("content", cls=AppGroup)
@@ -73,3 +87,73 @@ def badge_issue(username: str, base_url: str) -> None:
     db.session.commit()
     with current_app.test_request_context(base_url=base_url):
         click.echo(url_for("auth.badge", token=token, _external=True))
+
+
+@click.group("data-key", cls=AppGroup)
+def data_key_cli() -> None:
+    """The key that encrypts safeguarding text and picture passwords at rest."""
+
+
+def _reencrypt(keys: list[bytes]) -> dict[str, int]:
+    fernet = MultiFernet([Fernet(k) for k in keys])
+    db.session.remove()
+    with db.engine.begin() as conn:  # one transaction: every value is re-encrypted, or none is
+        counts = crypto.reencrypt_all(conn, fernet)
+    crypto.use_keys(current_app, keys)
+    return counts
+
+
+def _report(counts: dict[str, int]) -> None:
+    for column, n in counts.items():
+        click.echo(f"  {column}: {n} re-encrypted")
+
+
+@data_key_cli.command("generate")
+def generate() -> None:
+    """Print a new key."""
+    click.echo(Fernet.generate_key().decode("ascii"))
+
+
+@data_key_cli.command("rotate")
+def rotate() -> None:
+    """Make a new key and re-encrypt every encrypted value with it.
+
+    Key file: the new key is written first in the file (older keys stay after it, so app processes
+    still running keep working), then everything is re-encrypted. Restart the app, then run
+    `flask data-key retire` to drop the old keys.
+
+    DATA_KEY: put a new key (`flask data-key generate`) first in DATA_KEY on every process and
+    restart them; then this command re-encrypts everything with it.
+    """
+    source, keys = crypto.configured_keys(current_app)
+    if source == "env":
+        if len(keys) < 2:
+            raise click.ClickException(
+                "DATA_KEY holds one key. Put a new key first (DATA_KEY=NEW,OLD, see `flask data-key generate`) "
+                "on every app process, restart them, then run this again.")
+        counts = _reencrypt(keys)
+        _report(counts)
+        click.echo("Everything is now encrypted with the first key of DATA_KEY. When every process runs with it, "
+                   "remove the older keys from DATA_KEY.")
+        return
+    path = Path(current_app.config["DATA_KEY_FILE"])
+    new = Fernet.generate_key()
+    crypto.write_key_file(path, [new] + keys)  # first: a crash after this point loses nothing
+    counts = _reencrypt([new] + keys)
+    _report(counts)
+    click.echo(f"New key in use ({path}). Restart the app processes, then run `flask data-key retire`.")
+
+
+@data_key_cli.command("retire")
+def retire() -> None:
+    """Re-encrypt with the newest key anything still under an older one, then drop the older keys."""
+    source, keys = crypto.configured_keys(current_app)
+    counts = _reencrypt(keys)
+    _report(counts)
+    if source == "env":
+        click.echo("Everything is encrypted with the first key of DATA_KEY; remove the others from DATA_KEY.")
+        return
+    path = Path(current_app.config["DATA_KEY_FILE"])
+    crypto.write_key_file(path, keys[:1])
+    crypto.use_keys(current_app, keys[:1])
+    click.echo(f"Older keys removed from {path}; only the newest key is kept.")

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .auth import service as auth_service
+from .content import current_content
 from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
 from .pledge import service as pledge_service
@@ -104,7 +105,7 @@ def load_demo(seed: int = 2026) -> bool:
         auth_service.set_picture_password(pupil, pictures)
         used.add(username)
 
-    content = current_app.extensions["content"]
+    content = current_content()
     now = utcnow()
     _fill_classes(school, classes, CLASSES, used, demo_hash, content, rng, now)
 
@@ -162,7 +163,7 @@ def _pledges(school: School, rng: random.Random, now) -> None:
         return after + (now - after) * rng.uniform(low, high)
 
     versions = {}
-    for key, pledge in current_app.extensions["content"].pledges.items():
+    for key, pledge in current_content().pledges.items():
         statements = pledge_service.shipped_statements(pledge)
         versions[key] = PledgeVersion(school_id=school.id, pledge=key, major=1, minor=0, change="first",
                                       source="shipped", shipped_version=pledge.version, title=pledge.title,
@@ -197,7 +198,7 @@ def _pledges(school: School, rng: random.Random, now) -> None:
             db.session.add(link)
             db.session.flush()
             if parent_roll < 0.62:
-                aup = current_app.extensions["content"].parent_aup
+                aup = current_content().parent_aup
                 db.session.add(ParentAcknowledgement(
                     pupil_id=pupil.id, school_id=school.id, class_id=pupil.class_id, link_id=link.id,
                     parent_name=f"{rng.choice(FIRST_NAMES)} {pupil.last_name}",

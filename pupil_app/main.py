@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, request, send_from_di
 from flask_login import current_user
 
 from .access import public
+from .content import current_content
 from .extensions import db
 from .redirects import safe_path
 
@@ -17,7 +18,7 @@ bp = Blueprint("main", __name__)
 def index():
     """Send each person to their own home page, or to sign-in."""
     if current_user.is_authenticated:
-        return redirect(url_for("learning.home" if current_user.is_pupil else "staff.home"))
+        return redirect(url_for("learning.home" if current_user.is_pupil else "coverage.home"))
     return redirect(url_for("auth.sign_in_choice"))
 
 
@@ -25,7 +26,7 @@ def index():
 @public
 def picture(name: str):
     """Serve a content picture (SVG) by name; only names the content loader found."""
-    content = current_app.extensions["content"]
+    content = current_content()
     if name not in content.pictures:
         abort(404)
     response = send_from_directory(content.root / "pictures", name, mimetype="image/svg+xml", max_age=86400)

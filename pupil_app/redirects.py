@@ -1,20 +1,30 @@
-"""Where a ``next=`` (or similar) may send a browser: a path on this site, nothing else.
+"""The one check for where the app may send a browser next (``next=``, ``from=``, "Go back").
 
-Browsers drop tabs and new lines in URLs and treat ``\\`` as ``/``, so ``/\\t/evil.example`` would
-become ``//evil.example``: any control character, a backslash, or a scheme-relative start refuses.
+Only a path on this site is followed. Browsers drop tabs and newlines inside a URL and read a
+backslash as a slash, so ``/\\t/evil.example`` or ``/\\evil.example`` would become ``//evil.example``
+(another site): anything with a control character, a backslash, a scheme, a host or a leading
+``//`` is refused, and the caller's default is used instead.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
+from urllib.parse import urlsplit
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_LENGTH = 500
 
 
-def safe_path(target: str | None, default: str | None = None, max_length: int = 2000) -> str | None:
-    """``target`` when it is a local path (``/...``), else ``default``."""
-    if not target or len(target) > max_length or _CONTROL.search(target) or "\\" in target:
+def safe_path(target: object, default: str | None = None, *, refuse: tuple[str, ...] = ()) -> str | None:
+    """``target`` if it is a plain path on this site (and starts with none of ``refuse``), else ``default``."""
+    if not isinstance(target, str) or not target or len(target) > MAX_LENGTH:
+        return default
+    if "\\" in target or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
         return default
     if not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    if refuse and target.startswith(refuse):
         return default
     return target

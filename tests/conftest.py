@@ -14,9 +14,8 @@ from typing import Callable
 import pytest
 from sqlalchemy import delete
 
-from pupil_app import create_app
+from pupil_app import create_app, ratelimit
 from pupil_app.auth import service as auth_service
-from pupil_app import ratelimit
 from pupil_app.extensions import db
 from pupil_app.pledge import service as pledge_service
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust

@@ -8,10 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from pupil_app.admin.models import Rollover, RolloverClass, StaffPasswordLink
+from pupil_app.admin.models import StaffPasswordLink
 from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
 from pupil_app.learning.models import ModuleProgress
+from pupil_app.schools.history import Rollover, RolloverClass
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffUser
 from pupil_app.timeutil import utcnow
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from pupil_app.concerns import service
+from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern, ConcernDraft
 from pupil_app.crypto import decrypt
 from pupil_app.extensions import db
@@ -93,13 +93,13 @@ def test_two_sends_at_the_same_moment_meet_the_unique_key_and_still_make_one(app
     with app.app_context():
         db.session.add(ConcernDraft(token=token_of(base), pupil_id=pupil.id, school_id=pupil.school_id))
         db.session.commit()
-    real, looked = service.concern_by_key, []
+    real, looked = telling.concern_by_key, []
 
     def not_yet_visible(key):
         looked.append(key)
         return None if len(looked) == 1 else real(key)
 
-    monkeypatch.setattr(service, "concern_by_key", not_yet_visible)
+    monkeypatch.setattr(telling, "concern_by_key", not_yet_visible)
     r = client.post(f"{base}/send", data=form)
     assert r.status_code == 303 and r.location == f"{base}/thanks"
     assert len(looked) == 2  # the submit's look-up, then the view's after the IntegrityError
@@ -114,8 +114,8 @@ def test_a_double_tap_on_the_first_screen_answers_into_one_draft(app, client, pu
     with app.app_context():
         db.session.add(ConcernDraft(token=token_of(base), pupil_id=pupil.id, school_id=pupil.school_id))
         db.session.commit()
-    real, looked = service.draft_by_token, []
-    monkeypatch.setattr(service, "draft_by_token", lambda t: looked.append(t) or (None if len(looked) == 1 else real(t)))
+    real, looked = telling.draft_by_token, []
+    monkeypatch.setattr(telling, "draft_by_token", lambda t: looked.append(t) or (None if len(looked) == 1 else real(t)))
     r = client.post(f"{base}/feel", data={"csrf_token": token, "choice": "sad"})
     assert r.status_code == 303 and r.location == f"{base}/what"
     with app.app_context():
@@ -139,7 +139,7 @@ def test_unique_constraint_is_the_last_word_on_duplicates(app, pupil, in_app):
         from pupil_app.schools.models import Pupil
 
         p = db.session.get(Pupil, pupil.id)
-        service.submit(p, "same-key-AAAAAAAAAAAA", service.Answers(feeling="sad"))
+        telling.submit(p, "same-key-AAAAAAAAAAAA", telling.Answers(feeling="sad"))
         db.session.commit()
         db.session.add(Concern(school_id=p.school_id, pupil_id=p.id, source="pupil", category="unsure",
                                idempotency_key="same-key-AAAAAAAAAAAA"))
@@ -222,7 +222,7 @@ def test_a_database_failure_keeps_the_words_on_the_page_and_the_retry_sends_once
     base = start(client)
     tap(client, base, "feel", choice="sad")
     tap(client, base, "words", words="Please help, the big kids <b>took</b> my tablet")
-    real = service.submit
+    real = telling.submit
     calls = []
 
     def failing_once(*args, **kwargs):
@@ -231,7 +231,7 @@ def test_a_database_failure_keeps_the_words_on_the_page_and_the_retry_sends_once
             raise OperationalError("INSERT INTO concerns", {}, Exception("server closed the connection"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "submit", failing_once)
+    monkeypatch.setattr(telling, "submit", failing_once)
     form = send_form(client, base)
     failed = client.post(f"{base}/send", data=form)
     page = failed.get_data(as_text=True)
@@ -251,7 +251,7 @@ def test_the_send_fails_calmly_as_json_for_the_script(app, client, pupil, login_
     login_as(pupil)
     base = start(client)
     tap(client, base, "feel", choice="sad")
-    monkeypatch.setattr(service, "submit", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(telling, "submit", lambda *a, **k: (_ for _ in ()).throw(
         OperationalError("INSERT", {}, Exception("gone"))))
     r = client.post(f"{base}/send", data=send_form(client, base), headers={"Accept": "application/json"})
     assert r.status_code == 503 and r.json["status"] == "failed"

@@ -14,9 +14,16 @@ from sqlalchemy.exc import DBAPIError
 
 from pupil_app import create_app, crypto
 from pupil_app.auth import service as auth_service
-from pupil_app.concerns import alerts, service
-from pupil_app.concerns.models import (AuditEvent, Concern, ConcernDraft, ConcernEntry, Incident, PendingMail,
-                                       ProtectedRecordError)
+from pupil_app.concerns import alerts, handling, staff_logging, telling
+from pupil_app.concerns.models import (
+    AuditEvent,
+    Concern,
+    ConcernDraft,
+    ConcernEntry,
+    Incident,
+    PendingMail,
+    ProtectedRecordError,
+)
 from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 from pupil_app.timeutil import utcnow
@@ -82,10 +89,10 @@ def test_the_database_holds_no_concern_text(app, login_as, school, outbox):
                                                       "e-text": "Chronology-Quokka-5521", "e-reason": "Reason-Okapi-88"})
     with app.app_context():
         staff = db.session.get(StaffUser, school.dsl.id)
-        service.record_incident(staff, occurred_on=date.today(), location="Room-Narwhal-3", key=service.new_key(),
+        staff_logging.record_incident(staff, occurred_on=date.today(), location="Room-Narwhal-3", key=telling.new_key(),
                                 description="Incident-Axolotl-42", action="Action-Pangolin-9")
         pupil = db.session.get(Pupil, school.pupil.id)
-        service.save_step(service.new_draft(pupil, service.new_key()), pupil, "words", {"words": "Draft-Wombat-610"})
+        telling.save_step(telling.new_draft(pupil, telling.new_key()), pupil, "words", {"words": "Draft-Wombat-610"})
         db.session.commit()
     dump = database_text(app)
     assert "Quentinella" in dump  # the search works: what is not encrypted is found
@@ -302,12 +309,12 @@ def _seed_encrypted(app) -> dict:
         db.session.add_all([pupil, staff])
         db.session.flush()
         auth_service.set_picture_password(pupil, ("cat", "sun", "boat"))
-        concern, _ = service.submit(pupil, service.new_key(), service.Answers(feeling="sad", words="rotate me"))
-        service.add_entry(staff, concern, "note", "entry text", "a reason")
-        service.record_incident(staff, occurred_on=date.today(), location="Hall", description="desc", action="act",
-                                key=service.new_key())
-        draft = service.new_draft(pupil, service.new_key())
-        service.save_step(draft, pupil, "words", {"words": "draft words"})
+        concern, _ = telling.submit(pupil, telling.new_key(), telling.Answers(feeling="sad", words="rotate me"))
+        handling.add_entry(staff, concern, "note", "entry text", "a reason")
+        staff_logging.record_incident(staff, occurred_on=date.today(), location="Hall", description="desc", action="act",
+                                key=telling.new_key())
+        draft = telling.new_draft(pupil, telling.new_key())
+        telling.save_step(draft, pupil, "words", {"words": "draft words"})
         db.session.commit()
         return {"class_id": klass.id, "pupil_id": pupil.id, "concern_id": concern.id}
 

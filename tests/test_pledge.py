@@ -16,8 +16,7 @@ from pupil_app.crypto import token_hash
 from pupil_app.extensions import db
 from pupil_app.learning.models import ModuleProgress
 from pupil_app.pledge import service
-from pupil_app.pledge.models import (ImmutableRecord, ParentAcknowledgement, ParentLink, PledgeSignature,
-                                     PledgeVersion)
+from pupil_app.pledge.models import ImmutableRecord, ParentAcknowledgement, ParentLink, PledgeSignature, PledgeVersion
 from pupil_app.pledge.views import ALLOWED_BLUEPRINTS, ALLOWED_ENDPOINTS
 from pupil_app.schools.models import Pupil, Role, SchoolClass
 

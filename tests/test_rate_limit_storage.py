@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from pupil_app import create_app
-from pupil_app import ratelimit
+from pupil_app import create_app, ratelimit
 
 REDIS_URL = os.environ.get("REDIS_URL")
 

@@ -20,8 +20,7 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
-from ..coverage.service import year_name
-from ..schools.models import Pupil, School, SchoolClass
+from ..schools.models import Pupil, School, SchoolClass, year_name
 from . import service
 from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem
 
@@ -206,7 +205,7 @@ def parse_year(raw: str) -> int | None:
             break
     if text in ("r", "rec", "reception", "0", "yr", "foundation", "f2", "fs2"):
         return 0
-    if text.isdigit() and 1 <= int(text) <= 6 and len(text) == 1:
+    if text.isdecimal() and 1 <= int(text) <= 6 and len(text) == 1:
         return int(text)
     return None
 

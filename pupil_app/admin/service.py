@@ -21,10 +21,20 @@ from .. import crypto
 from ..auth import service as auth_service
 from ..auth.models import Badge
 from ..extensions import db
-from ..schools.models import (YEAR_GROUP_NAMES, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust,
-                              band_for_year)
+from ..schools.history import Rollover, RolloverClass
+from ..schools.models import (
+    YEAR_GROUP_NAMES,
+    Pupil,
+    Role,
+    School,
+    SchoolClass,
+    StaffRole,
+    StaffUser,
+    Trust,
+    band_for_year,
+)
 from ..timeutil import utcnow
-from .models import Rollover, RolloverClass, StaffPasswordLink
+from .models import StaffPasswordLink
 
 MAX_SCHOOL_NAME = 120
 MAX_CLASS_NAME = 60
@@ -38,14 +48,6 @@ MIN_STAFF_PASSWORD = 10
 LANGUAGE_CODES = ("en", "cy")
 
 AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
-
-# Words a 7-year-old can read and type: a pupil password is two of them and a number.
-CHILD_WORDS = (
-    "apple bear bird boat book cake cat cloud cow dog duck egg fish frog goat hat hill kite lamb "
-    "leaf lion moon nest owl panda pear pig rain river rock seal ship sock star sun tiger train tree "
-    "van whale wolf yak zebra"
-).split()
-
 
 class AdminError(Exception):
     """Bad input for an admin action; ``message`` is shown to the admin, nothing was written."""
@@ -95,11 +97,6 @@ def plain_text_problem(text: str, limit: int):
     if any(unicodedata.category(ch).startswith("C") or ch in "<>" for ch in text):
         return _l("has characters that are not allowed (< > or control characters)")
     return None
-
-
-def new_child_password() -> str:
-    """A password a child can read off their card and type: 'tiger-cloud-47'."""
-    return f"{secrets.choice(CHILD_WORDS)}-{secrets.choice(CHILD_WORDS)}-{secrets.randbelow(90) + 10}"
 
 
 def _ascii_slug(text: str) -> str:
@@ -537,33 +534,6 @@ def reactivate_pupil(pupil: Pupil) -> None:
         raise AdminError(_l("Put the pupil in an open class first."))
     pupil.active = True
     db.session.flush()
-
-
-def reset_pupil_password(pupil: Pupil) -> str:
-    password = new_child_password()
-    pupil.password_hash = auth_service.hash_password(password)
-    pupil.session_version += 1
-    pupil.failed_signins = 0
-    pupil.locked_until = None
-    db.session.flush()
-    return password
-
-
-def new_picture_password(pupil: Pupil) -> tuple[str, ...]:
-    pictures = auth_service.random_picture_password()
-    auth_service.set_picture_password(pupil, pictures)
-    pupil.session_version += 1
-    db.session.flush()
-    return pictures
-
-
-def card_passwords(pupils: list[Pupil]) -> dict[int, str]:
-    """Typed passwords for card printing: KS2 and up without one get one now (shown once, on the card)."""
-    out = {}
-    for pupil in pupils:
-        if pupil.password_hash is None and pupil.band not in (None, "ks1"):
-            out[pupil.id] = reset_pupil_password(pupil)
-    return out
 
 
 # --- year-end rollover ------------------------------------------------------------------------

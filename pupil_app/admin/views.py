@@ -13,19 +13,26 @@ from sqlalchemy import func, select, update
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import public, role_required
-from ..auth import service as auth_service
-from ..auth.forms import ConfirmForm
-from ..coverage.service import year_name
+from ..auth import credentials, service as auth_service
 from ..csv_export import csv_response
 from ..extensions import csrf, db
+from ..forms import ConfirmForm
 from ..ratelimit import rate_limited
-from ..schools.models import Pupil, Role, School, SchoolClass, StaffUser
+from ..schools.models import Pupil, Role, School, SchoolClass, StaffUser, year_name
 from ..schools.service import load_school_for_admin_or_404, may_administer, trust_schools
-from ..staff.views import render_cards
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from . import importer, service
-from .forms import (ApplyImportForm, ClassForm, ImportForm, PupilForm, RolloverForm, SchoolForm, SearchForm,
-                    SetPasswordForm, StaffForm)
+from .forms import (
+    ApplyImportForm,
+    ClassForm,
+    ImportForm,
+    PupilForm,
+    RolloverForm,
+    SchoolForm,
+    SearchForm,
+    SetPasswordForm,
+    StaffForm,
+)
 from .models import ImportBatch
 
 bp = Blueprint("admin", __name__, url_prefix="/staff", template_folder="templates")
@@ -65,8 +72,15 @@ def _pupil_or_404(pupil_id: int) -> Pupil:
     return pupil
 
 
+def _print_cards(pupils, school_class, back_url: str, passwords=None):
+    """New sign-in cards (new badges; new passwords shown only here), committed, ready to print."""
+    sheet = credentials.issue_cards(pupils, current_user, passwords)
+    db.session.commit()
+    return render_template("auth/cards.html", school_class=school_class, sheet=sheet, back_url=back_url)
+
+
 def _stamp() -> str:
-    return utcnow().strftime("%Y-%m-%d")
+    return local_today().isoformat()
 
 
 # --- home and schools -----------------------------------------------------------------------------
@@ -253,7 +267,7 @@ def class_cards(class_id: int):
     if not school_class.active:
         abort(409)
     pupils = [p for p in school_class.pupils if p.active]
-    return render_cards(pupils, school_class, back_url=url_for("admin.class_detail", class_id=class_id))
+    return _print_cards(pupils, school_class, url_for("admin.class_detail", class_id=class_id))
 
 
 # --- staff ----------------------------------------------------------------------------------------
@@ -476,7 +490,7 @@ def new_pupil(school_id: int):
                 form.first_name.errors.append(str(exc.message))
                 status = 400
             else:
-                return render_cards([pupil], pupil.school_class, back_url=url_for("admin.pupils", school_id=school.id))
+                return _print_cards([pupil], pupil.school_class, url_for("admin.pupils", school_id=school.id))
         else:
             status = 400
     return render_template("admin/pupil_form.html", school=school, form=form, pupil=None), status
@@ -547,11 +561,10 @@ def pupil_card(pupil_id: int):
         abort(409)
     passwords = {}
     if request.form.get("new_password"):
-        passwords[pupil.id] = service.reset_pupil_password(pupil)
+        passwords[pupil.id] = credentials.reset_pupil_password(pupil)
     if request.form.get("new_pictures"):
-        service.new_picture_password(pupil)
-    return render_cards([pupil], pupil.school_class, passwords=passwords,
-                        back_url=url_for("admin.pupil_detail", pupil_id=pupil.id))
+        credentials.new_picture_password(pupil)
+    return _print_cards([pupil], pupil.school_class, url_for("admin.pupil_detail", pupil_id=pupil.id), passwords)
 
 
 # --- CSV import -----------------------------------------------------------------------------------

@@ -18,6 +18,3 @@ class PasswordSignInForm(FlaskForm):
         Length(max=MAX_PASSWORD, message=_l("That password is too long.")),
     ])
 
-
-class ConfirmForm(FlaskForm):
-    """A form that posts only its CSRF token plus buttons read from the request (picture taps, 'That's me')."""

@@ -27,8 +27,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select, update
 
 from ..extensions import db

@@ -1,12 +1,15 @@
-"""A pupil's quiz scores over time, laid out for an inline SVG (the template draws it; no script)."""
+"""What the coverage templates draw as inline SVG (no script, no library): a pupil's quiz scores over
+time, and the heat maps' shades and geometry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from flask_babel import format_date
-
-from .service import PASS_PERCENT, AttemptRow
+from ..timeutil import format_day
+from .classes import AttemptRow
+from .overviews import HeatRow, Tally, suppressed
+from .service import PASS_PERCENT
 
 # One colour and one marker shape per risk category, so the lines read without colour too.
 # Dark enough for 3:1 contrast on white (graphical objects, WCAG 1.4.11).
@@ -71,12 +74,93 @@ def score_chart(attempts: list[AttemptRow]) -> ScoreChart | None:
         category = a.module.category if a.module else "content"
         colour, shape = CATEGORY_STYLE[category]
         p = Point(x_of(a.finished_at), y_of(a.percent), shape, colour,
-                  f"{format_date(a.finished_at, 'd MMM yyyy')}: {a.score}/{a.total}")
+                  f"{format_day(a.finished_at, 'd MMM yyyy')}: {a.score}/{a.total}")
         points.append(p)
         per_module.setdefault(a.module_id, (colour, []))[1].append(p)
     lines = [Line(colour, " ".join(f"{p.x},{p.y}" for p in pts)) for colour, pts in per_module.values() if len(pts) > 1]
-    x_ticks = [(x_of(first), format_date(first, "d MMM yyyy"))]
+    x_ticks = [(x_of(first), format_day(first, "d MMM yyyy"))]
     if len(attempts) > 1 and span > 86400:
-        x_ticks.append((x_of(last), format_date(last, "d MMM yyyy")))
+        x_ticks.append((x_of(last), format_day(last, "d MMM yyyy")))
     return ScoreChart(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, y_of(PASS_PERCENT),
                       [(y_of(v), f"{v}%") for v in (0, 50, 100)], x_ticks, lines, points)
+
+
+# ---------------------------------------------------------------------------------------------
+# Heat map drawing: the shades and the geometry the SVG template draws (no script, no library)
+
+# Sequential blues, light to dark, each with a text colour of at least 4.5:1 contrast on it.
+SHADES = (
+    (0, "#f1f5fb", "#1d2433"),
+    (20, "#d3e2f3", "#1d2433"),
+    (40, "#a9c6e8", "#1d2433"),
+    (60, "#3d78c0", "#ffffff"),
+    (80, "#1c4f8f", "#ffffff"),
+)
+NO_DATA = ("#eceef2", "#1d2433")
+
+
+def shade(value: int | None) -> tuple[str, str]:
+    """(fill, text colour) for a percentage; grey for no data."""
+    if value is None:
+        return NO_DATA
+    fill, ink = SHADES[0][1], SHADES[0][2]
+    for floor, f, i in SHADES:
+        if value >= floor:
+            fill, ink = f, i
+    return fill, ink
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    x: int
+    y: int
+    fill: str
+    ink: str
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    width: int
+    height: int
+    label_width: int
+    cell_width: int
+    cell_height: int
+    columns: list[tuple[int, str]]
+    rows: list[tuple[int, str]]
+    cells: list[HeatCell]
+    legend: list[tuple[int, str, str, str]]
+
+
+def heat_map(rows: list[HeatRow], columns: list[tuple[str, str]], *, hide_small: bool = False,
+             cell_title: Callable[[HeatRow, str, Tally], str], suppressed_text: str = "<5",
+             label_width: int = 170) -> HeatMap:
+    """Lay out rows x columns (key, heading) as coloured cells with their percentage written in."""
+    cw, ch, top = 104, 40, 34
+    cells = []
+    for r, row in enumerate(rows):
+        for c, (key, _heading) in enumerate(columns):
+            tally = row.total if key == "all" else row.cells.get(key)
+            x, y = label_width + c * cw, top + r * ch
+            if tally is None or not tally.possible:
+                fill, ink = NO_DATA
+                cells.append(HeatCell(x, y, fill, ink, "–", cell_title(row, key, Tally())))
+                continue
+            if suppressed(tally, hide_small):
+                fill, ink = NO_DATA
+                cells.append(HeatCell(x, y, fill, ink, suppressed_text, cell_title(row, key, tally)))
+                continue
+            value = tally.percent
+            fill, ink = shade(value)
+            cells.append(HeatCell(x, y, fill, ink, f"{value}%", cell_title(row, key, tally)))
+    legend_y = top + len(rows) * ch + 14
+    legend = []
+    for i, (floor, fill, ink) in enumerate(SHADES):
+        upper = SHADES[i + 1][0] - 1 if i + 1 < len(SHADES) else 100
+        legend.append((label_width + i * 78, fill, ink, f"{floor}–{upper}%"))
+    return HeatMap(width=label_width + len(columns) * cw + 4, height=legend_y + 30, label_width=label_width,
+                   cell_width=cw, cell_height=ch,
+                   columns=[(label_width + i * cw, heading) for i, (_k, heading) in enumerate(columns)],
+                   rows=[(top + i * ch, row.label) for i, row in enumerate(rows)], cells=cells,
+                   legend=[(x, fill, ink, text) for x, fill, ink, text in legend])

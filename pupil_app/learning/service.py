@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..content import CATEGORIES, Content, Module, Question
+from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..schools.models import Pupil
 from ..timeutil import utcnow
@@ -40,9 +39,6 @@ class AnswerReview:
     given: tuple[str, ...]
     correct: bool
 
-
-def content() -> Content:
-    return current_app.extensions["content"]
 
 
 def stars_for(score: int | None, total: int | None) -> int:

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import pupil_required
-from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..rendering import render_shared
 from . import service
 

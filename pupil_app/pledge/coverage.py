@@ -1,14 +1,22 @@
 """The pledge on the coverage pages: status and parent acknowledgement columns on the class grid
-(and its CSV and the pupil page), and a pledge history section on the pupil page.
+(and its CSV and the pupil page), a pledge history section on the pupil page, and the signed counts
+of the school and trust overviews and the report to governors.
 
 Registered once, when the pledge blueprint's views are imported.
 """
 
 from __future__ import annotations
 
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..coverage.service import PupilColumn, PupilSection, register_pupil_column, register_pupil_section
+from ..coverage.service import (
+    PupilColumn,
+    PupilSection,
+    register_pupil_column,
+    register_pupil_section,
+    register_signed_counts,
+)
+from ..timeutil import format_day
 from . import service
 from .service import AGAIN, SIGNED
 
@@ -22,7 +30,7 @@ def pledge_values(pupil_ids: list[int]) -> dict[int, str]:
         st = standings.get(pupil_id)
         if st is not None and st.state == SIGNED:
             out[pupil_id] = "{} {}".format(_("Signed"), _("v%(label)s, %(date)s", label=st.signature.label,
-                                                          date=format_date(st.signature.signed_at, "d MMM yyyy")))
+                                                          date=format_day(st.signature.signed_at, "d MMM yyyy")))
         elif st is not None and st.state == AGAIN:
             out[pupil_id] = _("Needs to sign again")
         else:
@@ -37,7 +45,7 @@ def parent_values(pupil_ids: list[int]) -> dict[int, str]:
     for pupil_id in pupil_ids:
         st = states.get(pupil_id)
         if st is not None and st[0] == "acknowledged":
-            out[pupil_id] = "{} {}".format(_("Acknowledged"), format_date(st[1], "d MMM yyyy"))
+            out[pupil_id] = "{} {}".format(_("Acknowledged"), format_day(st[1], "d MMM yyyy"))
         elif st is not None and st[0] == "sent":
             out[pupil_id] = _("Letter sent")
         else:
@@ -49,6 +57,7 @@ def register() -> None:
     register_pupil_column(PupilColumn("pledge", _l("Pledge"), pledge_values))
     register_pupil_column(PupilColumn("parent", _l("Parent acknowledgement"), parent_values))
     register_pupil_section(PupilSection("pledge_history", "pledge/staff/_pupil_history.html", service.history))
+    register_signed_counts(service.signed_by_year)
 
 
 register()

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Callable, Iterable, Mapping
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
-from ..content import Content, Pledge, check_pledge_wording
+from ..content import Pledge, check_pledge_wording, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress
 from ..schools.models import Pupil, SchoolClass, StaffUser, band_for_year
@@ -59,9 +58,6 @@ class PledgeError(Exception):
         self.message = message
         self.problems = problems or []
 
-
-def content() -> Content:
-    return current_app.extensions["content"]
 
 
 # ---------------------------------------------------------------- wording and versions

@@ -9,21 +9,24 @@ import re
 import time
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
-from flask_babel import format_date, gettext as _, get_locale
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from ..access import public, pupil_required, role_required, staff_required
 from ..auth.service import idle_limit
+from ..content import current_content
 from ..extensions import db
+from ..guards import id_arg
 from ..qr import qr_svg
 from ..ratelimit import rate_limited
 from ..schools.models import Pupil, Role
 from ..schools.service import load_class_or_404, load_pupil_or_404, visible_classes
-from ..timeutil import utcnow
-from . import coverage as _coverage  # noqa: F401  (the pledge columns and history on the coverage pages)
-from . import service
+from ..timeutil import format_day, format_local, utcnow
+from . import (
+    coverage as _coverage,  # noqa: F401  (the pledge columns and history on the coverage pages)
+    service,
+)
 from .forms import ParentForm, PromiseForm, PublishForm, ResignForm, SignForm
 
 bp = Blueprint("pledge", __name__, template_folder="templates")
@@ -180,8 +183,8 @@ def sign():
         if not form.validate() and form.csrf_token.errors:
             abort(400)
         try:
-            posted_pupil = int(form.pupil.data) if (form.pupil.data or "").isdigit() else None
-            posted_version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            posted_pupil = id_arg(form.pupil.data)
+            posted_version = id_arg(form.version.data)
             service.sign(pupil, version_id=posted_version, posted_hash=form.text_hash.data or "", shown_text=shown,
                          promised=made, typed_name=request.form.get("name"), language=_language(),
                          posted_pupil_id=posted_pupil)
@@ -291,11 +294,11 @@ def staff_class_csv(class_id: int):
         writer.writerow([_csv_cell(c) for c in (
             row.pupil.full_name, row.pupil.username, school_class.name, text.label if text else "",
             states[row.standing.state], sig.label if sig else "",
-            sig.signed_at.strftime("%Y-%m-%d %H:%M") if sig else "",
+            format_local(sig.signed_at, "%Y-%m-%d %H:%M") if sig else "",
             (_("typed their name") if sig.method == "name" else _("tapped I promise")) if sig else "",
             parent_states[row.parent.state], ack.parent_name if ack else "",
             str(service.RELATIONSHIPS.get(ack.relationship, ack.relationship)) if ack else "",
-            ack.acknowledged_at.strftime("%Y-%m-%d %H:%M") if ack else "")])
+            format_local(ack.acknowledged_at, "%Y-%m-%d %H:%M") if ack else "")])
     filename = "pledges-" + (re.sub(r"[^a-z0-9]+", "-", school_class.name.lower()).strip("-") or "class") + ".csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -348,15 +351,15 @@ def staff_pupil_letter(pupil_id: int):
 # ---------------------------------------------------------------- admin: versions and the school year
 
 def _pledge_key_or_404(key: str):
-    if key not in current_app.extensions["content"].pledges:
+    if key not in current_content().pledges:
         abort(404)
-    return current_app.extensions["content"].pledges[key]
+    return current_content().pledges[key]
 
 
 def _versions_page(error=None, status: int = 200, resign_form: ResignForm | None = None):
     school_id = current_user.school_id
     pledges = []
-    for key, pledge in current_app.extensions["content"].pledges.items():
+    for key, pledge in current_content().pledges.items():
         history = service.versions(school_id, key)
         shipped_fp = service.fingerprint(pledge.title, service.shipped_statements(pledge))
         pledges.append({
@@ -464,7 +467,7 @@ def admin_settings():
     db.session.commit()
     if when:
         flash(_("From %(date)s every pupil signs their pledge again at their next sign-in.",
-                date=format_date(when, "d MMMM yyyy")), "info")
+                date=format_day(when, "d MMMM yyyy")), "info")
     else:
         flash(_("There is no sign-again date now."), "info")
     return redirect(url_for("pledge.admin_versions"))
@@ -488,7 +491,7 @@ def _parent_page(link, form, problems=None, status=200):
     version = service.ensure_current_version(pupil.school_id, key)
     db.session.commit()
     text = service.text_of_version(version)
-    aup = current_app.extensions["content"].parent_aup
+    aup = current_content().parent_aup
     shown = service.parent_text(aup, text, _)
     return _no_store(current_app.make_response((render_template(
         "pledge/parent/page.html", pupil=pupil, text=text, aup=aup, form=form, problems=problems or [],
@@ -511,7 +514,7 @@ def parent(token: str):
         pupil = db.session.get(Pupil, link.pupil_id)
         key = service.pledge_key(pupil.band)
         text = service.text_of_version(service.ensure_current_version(pupil.school_id, key))
-        shown = service.parent_text(current_app.extensions["content"].parent_aup, text, _)
+        shown = service.parent_text(current_content().parent_aup, text, _)
         if request.form.get("text_hash") != service.text_hash(shown):
             db.session.rollback()
             return _parent_page(link, form, [_("The page has changed since you opened it. Please read it again.")], 409)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,13 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 YEAR_GROUP_NAMES = {0: "Reception", 1: "Year 1", 2: "Year 2", 3: "Year 3", 4: "Year 4", 5: "Year 5", 6: "Year 6"}
+
+
+def year_name(year_group: int) -> str:
+    """The year group's name in the page language ("Reception", "Year 4", "Blwyddyn 4")."""
+    if year_group == 0:
+        return str(_l("Reception"))
+    return str(_l("Year %(number)s", number=year_group))
 
 
 def band_for_year(year_group: int) -> str:

@@ -90,6 +90,7 @@ class Page:
 
     def axe(self) -> list[dict]:
         """Run axe-core (WCAG 2.x A/AA and best practice) on the current page; return violations."""
+        self.page.wait_for_load_state("load")  # a tap that posts a form may still be loading the next page
         self.page.add_script_tag(url=self.base + "/__test__/axe.js")
         result = self.page.evaluate(
             "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from pupil_app.concerns import service
+from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern
 from pupil_app.content import load_content
 from pupil_app.extensions import db
@@ -149,7 +149,7 @@ def _message_up_to_send(tab):
 
 
 def _fail_first_send(monkeypatch):
-    real, calls = service.submit, []
+    real, calls = telling.submit, []
 
     def submit(*args, **kwargs):
         calls.append(1)
@@ -157,7 +157,7 @@ def _fail_first_send(monkeypatch):
             raise OperationalError("INSERT INTO concerns", {}, Exception("server closed the connection unexpectedly"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "submit", submit)
+    monkeypatch.setattr(telling, "submit", submit)
     return calls
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pupil_app.coverage import service as coverage
+from pupil_app.coverage import classes
 from pupil_app.demo import DEMO_PASSWORD, load_demo
 from pupil_app.extensions import db
 from pupil_app.schools.models import SchoolClass
@@ -73,7 +73,7 @@ def test_teacher_sees_year_1_grid_finds_the_most_missed_question_and_exports_csv
     tab.screenshot("coverage-questions")
     with app.app_context():
         year1 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 1"))
-        module, ranked = coverage.class_questions(year1).difficult[0]
+        module, ranked = classes.class_questions(year1).difficult[0]
         top = ranked[0]
         wrong = top.answer_text(top.top_wrong[0])[0]
     first_row = page.locator("table.difficult").first.locator("tbody tr").first

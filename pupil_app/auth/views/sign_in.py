@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..access import public, signed_in
-from ..extensions import db
-from ..ratelimit import rate_limited
-from ..redirects import safe_path
-from . import service
-from .forms import ConfirmForm, PasswordSignInForm
-
-bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def _safe_next(target: str | None, default: str) -> str:
-    """Follow ``next=`` only to a path on this site (no open redirects, no control characters)."""
-    return safe_path(target, default)
+from ...access import public, signed_in
+from ...extensions import db
+from ...forms import ConfirmForm
+from ...ratelimit import rate_limited
+from ...redirects import safe_path
+from .. import service
+from ..forms import PasswordSignInForm
+from .common import bp
 
 
 def _begin_session(account, method: str) -> None:
@@ -63,7 +58,7 @@ def sign_in_choice():
 def staff_sign_in():
     """Staff sign-in with username and password."""
     if current_user.is_authenticated and current_user.is_staff:
-        return redirect(url_for("staff.home"))
+        return redirect(url_for("coverage.home"))
     form = PasswordSignInForm()
     status = 200
     error = None
@@ -73,7 +68,7 @@ def staff_sign_in():
             db.session.commit()
             if result.ok:
                 _begin_session(result.account, "password")
-                return redirect(_safe_next(request.args.get("next"), url_for("staff.home")))
+                return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
             # One message for unknown, wrong and paused accounts: nothing tells which usernames exist.
             error = _("Those details did not work. After 5 wrong tries an account is paused for 5 minutes.")
             status = 401

@@ -1,0 +1,175 @@
+"""Reading one module file: its lesson screens and quiz questions, every fault named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .checks import _Checker, _read_toml
+from .model import FIXED_CHOICES, Choice, Module, Outcome, Question, Risk, Screen
+from .rules import BAND_TYPES, BANDS, CATEGORIES
+
+
+def _choices(where: str, q: Mapping[str, Any], qtype: str, pictures: frozenset[str], check: _Checker) -> tuple[Choice, ...]:
+    if qtype in FIXED_CHOICES:
+        first, second = FIXED_CHOICES[qtype]
+        answer = q.get("answer")
+        if qtype == "safe_or_not":
+            if answer not in ("safe", "not_safe"):
+                check.fail(where, "has no right answer: 'answer' must be \"safe\" or \"not_safe\"")
+                return (first, second)
+            right = answer == "safe"
+        else:
+            if not isinstance(answer, bool):
+                check.fail(where, "has no right answer: 'answer' must be true or false")
+                return (first, second)
+            right = answer
+        return (
+            Choice(first.id, first.text, first.picture, correct=right),
+            Choice(second.id, second.text, second.picture, correct=not right),
+        )
+
+    key = "steps" if qtype == "order" else "options"
+    raw = q.get(key)
+    if not isinstance(raw, list) or not raw:
+        check.fail(where, f"needs a list of '{key}'")
+        return ()
+    low, high = (2, 4) if qtype == "pick_picture" else (3, 4)
+    if not low <= len(raw) <= high:
+        check.fail(where, f"has {len(raw)} {key}; a {qtype} question needs {low} to {high}")
+    out: list[Choice] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw, 1):
+        w = f"{where}, {key[:-1]} {i}"
+        if not isinstance(item, dict):
+            check.fail(w, "must be a table")
+            continue
+        cid = check.ident(w, item)
+        if cid in seen:
+            check.fail(w, f"duplicate {key[:-1]} id '{cid}'")
+        seen.add(cid)
+        correct = item.get("correct", False)
+        if not isinstance(correct, bool):
+            check.fail(w, "'correct' must be true or false")
+            correct = False
+        if qtype == "order" and "correct" in item:
+            check.fail(w, "order steps have no 'correct': list them in the right order")
+        out.append(Choice(cid, check.text(w, item, "text"), check.picture(w, item.get("picture"), pictures), correct))
+    if qtype != "order":
+        right = sum(c.correct for c in out)
+        if right == 0:
+            check.fail(where, "has no right answer: mark one option 'correct = true'")
+        elif right > 1:
+            check.fail(where, f"has {right} options marked correct; exactly one must be")
+    return tuple(out)
+
+
+def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks: Mapping[str, Risk],
+                 pictures: frozenset[str], check: _Checker) -> Module | None:
+    rel = str(path.relative_to(root))
+    data = _read_toml(path, root, check)
+    if data is None:
+        return None
+    before = len(check.problems)
+    mid = check.ident(rel, data)
+    if mid != path.stem:
+        check.fail(rel, f"id '{mid}' must equal the file name '{path.stem}'")
+    band = data.get("band")
+    if band not in BANDS:
+        check.fail(rel, f"band must be one of {', '.join(BANDS)} (got {band!r})")
+    if path.parent.name != band:
+        check.fail(rel, f"is in folder '{path.parent.name}' but its band is {band!r}")
+    category = data.get("category")
+    if category not in CATEGORIES:
+        check.fail(rel, f"category must be one of {', '.join(CATEGORIES)} (got {category!r})")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        check.fail(rel, "version must be a whole number from 1")
+        version = 1
+    order = data.get("order", 1)
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        check.fail(rel, "order must be a whole number from 1")
+        order = 1
+
+    mod_outcomes = data.get("outcomes")
+    if not isinstance(mod_outcomes, list) or not mod_outcomes:
+        check.fail(rel, "needs a non-empty list of 'outcomes'")
+        mod_outcomes = []
+    for oid in mod_outcomes:
+        if oid not in outcomes:
+            check.fail(rel, f"unknown outcome id '{oid}'")
+        elif outcomes[oid].band != band:
+            check.fail(rel, f"outcome '{oid}' belongs to band {outcomes[oid].band}, not {band}")
+    mod_risks = data.get("risks", [])
+    if not isinstance(mod_risks, list):
+        check.fail(rel, "'risks' must be a list of risk ids")
+        mod_risks = []
+    for rid in mod_risks:
+        if rid not in risks:
+            check.fail(rel, f"unknown risk id '{rid}'")
+        elif risks[rid].category != category:
+            check.fail(rel, f"risk '{rid}' is a {risks[rid].category} risk, but the module is about {category}")
+
+    raw_screens = data.get("screens")
+    screens: list[Screen] = []
+    if not isinstance(raw_screens, list) or not 3 <= len(raw_screens) <= 6:
+        check.fail(rel, "needs 3 to 6 lesson [[screens]]")
+        raw_screens = raw_screens if isinstance(raw_screens, list) else []
+    for i, s in enumerate(raw_screens, 1):
+        w = f"{rel}, screen {i}"
+        if not isinstance(s, dict):
+            check.fail(w, "must be a table")
+            continue
+        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures), check.text(w, s, "alt")))
+
+    raw_questions = data.get("questions")
+    questions: list[Question] = []
+    if not isinstance(raw_questions, list) or len(raw_questions) < 5:
+        check.fail(rel, "needs a quiz of at least 5 [[questions]]")
+        raw_questions = raw_questions if isinstance(raw_questions, list) else []
+    seen: set[str] = set()
+    allowed = BAND_TYPES.get(band, set())
+    for i, q in enumerate(raw_questions, 1):
+        w = f"{rel}, question {i}"
+        if not isinstance(q, dict):
+            check.fail(w, "must be a table")
+            continue
+        qid = check.ident(w, q)
+        w = f"{rel}, question '{qid}'"
+        if qid in seen:
+            check.fail(w, "duplicate question id")
+        seen.add(qid)
+        qtype = q.get("type")
+        if qtype not in allowed:
+            check.fail(w, f"type {qtype!r} is not used in band {band}; use one of {', '.join(sorted(allowed))}")
+            continue
+        outcome = q.get("outcome")
+        if outcome not in outcomes:
+            check.fail(w, f"unknown outcome id {outcome!r}")
+        elif outcome not in mod_outcomes:
+            check.fail(w, f"outcome '{outcome}' is not in the module's outcomes")
+        picture = None
+        alt = ""
+        if qtype in ("safe_or_not", "yes_no", "true_false", "scenario") or "picture" in q:
+            picture = check.picture(w, q.get("picture"), pictures)
+            alt = check.text(w, q, "alt")
+        scenario = check.text(w, q, "scenario") if qtype == "scenario" else ""
+        questions.append(Question(
+            id=qid, type=qtype, prompt=check.text(w, q, "prompt"), outcome=str(outcome),
+            explain=check.text(w, q, "explain"), choices=_choices(w, q, qtype, pictures, check),
+            picture=picture, alt=alt, scenario=scenario,
+        ))
+    taught = {q.outcome for q in questions}
+    for oid in mod_outcomes:
+        if oid in outcomes and oid not in taught:
+            check.fail(rel, f"outcome '{oid}' is listed but no question checks it")
+
+    if len(check.problems) > before:
+        return None
+    return Module(
+        id=mid, band=band, category=category, version=version, order=order,
+        title=check.text(rel, data, "title"), summary=check.text(rel, data, "summary"),
+        picture=check.picture(rel, data.get("picture"), pictures),
+        outcomes=tuple(mod_outcomes), risks=tuple(mod_risks),
+        screens=tuple(screens), questions=tuple(questions), source=rel,
+    )

@@ -1,1 +1,0 @@
-"""Staff home and class pages: sign-in links, badges and each pupil's progress."""
