@@ -113,11 +113,11 @@ def _use_write_key(app: Flask, key: bytes | None) -> None:
 def write_fernet() -> Fernet:
     """The key new values are encrypted with: the one that opens the check value, re-read every few
     seconds (after a rotation every process moves to the new key within REFRESH_SECONDS)."""
-    app = current_app._get_current_object()
-    if time.monotonic() - app.extensions.get("write_key_checked", 0.0) > REFRESH_SECONDS:
-        from . import crypto
+    from . import crypto
 
-        crypto.reload_key_file(app)
+    app = current_app._get_current_object()
+    # A changed key file (a rotation by another process) is looked at at once; otherwise every few seconds.
+    if crypto.reload_key_file(app) or time.monotonic() - app.extensions.get("write_key_checked", 0.0) > REFRESH_SECONDS:
         # On a connection of its own: a fault here never spoils the caller's transaction.
         with db.engine.connect() as connection:
             token = _stored_token(connection) if inspect(connection).has_table(DataKeyCheck.__tablename__) else None
