@@ -48,8 +48,8 @@ translations: $(STAMPS)/install
 
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
-	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
-	$(BIN)/pybabel -q update -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
+	PYTHONPATH=. $(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	$(BIN)/pybabel -q update --ignore-obsolete -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
 run: $(STAMPS)/install translations
 	$(BIN)/flask content check

@@ -95,7 +95,7 @@ def seed(env: dict) -> dict:
     from pupil_app import create_app
     from pupil_app.auth import service as auth
     from pupil_app.extensions import db
-    from pupil_app.pledge import service as pledge
+    from pupil_app.pledge import service, versions
     from pupil_app.schools.models import Pupil, School, SchoolClass, Trust
 
     app = create_app("production")
@@ -120,8 +120,8 @@ def seed(env: dict) -> dict:
             db.session.flush()
             auth.set_picture_password(r, ("cat", "sun", "boat"))
             # Every pupil has made their pledge, so the journey measures lessons, not the first-log-on gate.
-            pledge.record_signature(p, pledge.ensure_current_version(school.id, "ks2"))
-            pledge.record_signature(r, pledge.ensure_current_version(school.id, "ks1"))
+            service.record_signature(p, versions.ensure_current_version(school.id, "ks2"))
+            service.record_signature(r, versions.ensure_current_version(school.id, "ks1"))
             out["ks2"].append(p.username)
             out["rec"].append((r.id, auth.issue_badge(r)))
         db.session.commit()

@@ -16,7 +16,7 @@ from .auth import service as auth_service
 from .content import current_content
 from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
-from .pledge import service as pledge_service
+from .pledge import parents, service, versions
 from .pledge.models import ParentAcknowledgement, ParentLink, PledgeSignature, PledgeVersion
 from .schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 from .timeutil import utcnow
@@ -156,27 +156,27 @@ def _pledges(school: School, rng: random.Random, now) -> None:
     pages look like a real school's in October. The three demo pupils have not: they see the first-log-on
     journey. Some Year 6 pupils signed last year in Year 5, so their new key stage asks them again."""
     # The school started with the app last summer term; this school year began on 1 September.
-    year_start = pledge_service.start_of_school_year(now.date())
+    year_start = parents.start_of_school_year(now.date())
     published = year_start - timedelta(days=60)
 
     def this_year(low: float, high: float, after=year_start):
         return after + (now - after) * rng.uniform(low, high)
 
-    versions = {}
+    by_key = {}
     for key, pledge in current_content().pledges.items():
-        statements = pledge_service.shipped_statements(pledge)
-        versions[key] = PledgeVersion(school_id=school.id, pledge=key, major=1, minor=0, change="first",
+        statements = versions.shipped_statements(pledge)
+        by_key[key] = PledgeVersion(school_id=school.id, pledge=key, major=1, minor=0, change="first",
                                       source="shipped", shipped_version=pledge.version, title=pledge.title,
-                                      statements=statements, text_sha256=pledge_service.fingerprint(pledge.title, statements),
+                                      statements=statements, text_sha256=versions.fingerprint(pledge.title, statements),
                                       published_at=published)
-        db.session.add(versions[key])
+        db.session.add(by_key[key])
     db.session.flush()
     pupils = db.session.scalars(select(Pupil).where(Pupil.school_id == school.id).order_by(Pupil.id))
-    expires = pledge_service.end_of_school_year(now.date())
+    expires = parents.end_of_school_year(now.date())
     for pupil in pupils:
         if pupil.username in DEMO_PUPILS:
             continue
-        version = versions[pledge_service.pledge_key(pupil.band)]
+        version = by_key[versions.pledge_key(pupil.band)]
         roll = rng.random()
         signed_at = this_year(0.05, 0.6)
         if pupil.band == "eop" and roll < 0.15:
@@ -184,17 +184,17 @@ def _pledges(school: School, rng: random.Random, now) -> None:
             db.session.add(PledgeSignature(
                 pupil_id=pupil.id, school_id=school.id, class_id=None, class_name="Year 5", band="ks2",
                 version_id=version.id, pledge=version.pledge, major=1, minor=0,
-                text_sha256=pledge_service.text_hash(pledge_service.signed_text(
-                    pledge_service.text_of_version(version), lambda t: t)),
+                text_sha256=service.text_hash(service.signed_text(
+                    versions.text_of_version(version), lambda t: t)),
                 language="en", method="name", typed_name=pupil.first_name,
                 signed_at=year_start - timedelta(days=rng.randint(20, 50))))
         elif roll < 0.88:
-            pledge_service.record_signature(pupil, version, signed_at=signed_at)
+            service.record_signature(pupil, version, signed_at=signed_at)
         parent_roll = rng.random()
         if parent_roll < 0.85:
             sent = this_year(0.1, 0.4)
             link = ParentLink(pupil_id=pupil.id, school_id=school.id, created_at=sent, expires_at=expires,
-                              token_hash=pledge_service.text_hash(f"demo-parent-link:{pupil.id}:{rng.random()}"))
+                              token_hash=service.text_hash(f"demo-parent-link:{pupil.id}:{rng.random()}"))
             db.session.add(link)
             db.session.flush()
             if parent_roll < 0.62:
@@ -204,7 +204,7 @@ def _pledges(school: School, rng: random.Random, now) -> None:
                     parent_name=f"{rng.choice(FIRST_NAMES)} {pupil.last_name}",
                     relationship=rng.choice(PARENT_RELATIONSHIPS), aup_version=aup.version,
                     pledge_version_id=version.id, statements=[s.id for s in aup.acknowledgements],
-                    text_sha256=pledge_service.text_hash(f"demo:{pupil.id}"), language="en",
+                    text_sha256=service.text_hash(f"demo:{pupil.id}"), language="en",
                     acknowledged_at=this_year(0.1, 0.9, after=sent)))
     db.session.flush()
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from pupil_app import create_app, ratelimit
 from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
-from pupil_app.pledge import service as pledge_service
+from pupil_app.pledge import service, versions
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 
 PASSWORD = "correct horse battery"
@@ -140,8 +140,8 @@ def make_pupil(app, make_class):
             if pictures:
                 auth_service.set_picture_password(p, pictures)
             if pledged:
-                version = pledge_service.ensure_current_version(p.school_id, pledge_service.pledge_key(p.band))
-                pledge_service.record_signature(p, version)
+                version = versions.ensure_current_version(p.school_id, versions.pledge_key(p.band))
+                service.record_signature(p, version)
             db.session.commit()
             return Ids(id=p.id, username=p.username, class_id=school_class.id, school_id=school_class.school_id,
                        token=school_class.token, password=password, pictures=pictures, login_id=p.get_id())

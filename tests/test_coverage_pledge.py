@@ -10,7 +10,8 @@ import re
 import pytest
 
 from pupil_app.extensions import db
-from pupil_app.pledge import service as pledge_service
+from pupil_app.content import current_content
+from pupil_app.pledge import parents, versions
 from pupil_app.schools.models import Pupil, Role, School
 
 from .concern_flow import csrf_of
@@ -46,12 +47,12 @@ def year4(make_school, make_class, make_pupil, make_staff):
 def test_the_grid_and_its_csv_show_who_has_signed_and_which_parents_have_acknowledged(app, client, login_as, year4):
     with app.app_context():
         ben = db.session.get(Pupil, year4.ben.id)
-        pledge_service.issue_parent_link(ben, None)
+        parents.issue_parent_link(ben, None)
         ada = db.session.get(Pupil, year4.ada.id)
-        token = pledge_service.issue_parent_link(ada, None)
-        text_now = pledge_service.current_text(ada.school_id, "ks2")
-        aup = pledge_service.content().parent_aup
-        pledge_service.acknowledge(pledge_service.parent_link_for(token), parent_name="Pat Lovelace",
+        token = parents.issue_parent_link(ada, None)
+        text_now = versions.current_text(ada.school_id, "ks2")
+        aup = current_content().parent_aup
+        parents.acknowledge(parents.parent_link_for(token), parent_name="Pat Lovelace",
                                    relationship="mother", ticked=[s.id for s in aup.acknowledgements],
                                    pledge=text_now, shown_text="shown", language="en")
         db.session.commit()
@@ -72,7 +73,7 @@ def test_the_grid_and_its_csv_show_who_has_signed_and_which_parents_have_acknowl
 
 def test_a_new_major_version_shows_as_needs_to_sign_again(app, client, login_as, year4):
     with app.app_context():
-        pledge_service.publish(year4.id, "ks2", "major", None)
+        versions.publish(year4.id, "ks2", "major", None)
         db.session.commit()
     login_as(year4.teacher)
     html = text(client.get(f"/staff/coverage/classes/{year4.school_class.id}"))

@@ -17,13 +17,13 @@ from ..coverage.service import (
     register_signed_counts,
 )
 from ..timeutil import format_day
-from . import service
-from .service import AGAIN, SIGNED
+from . import reports
+from .rules import AGAIN, SIGNED
 
 
 def pledge_values(pupil_ids: list[int]) -> dict[int, str]:
     """"Signed v1.0, 3 Oct 2026", "Needs to sign again" or "Not yet" for each pupil: one query."""
-    standings = service.standings_by_id(pupil_ids)
+    standings = reports.standings_by_id(pupil_ids)
     not_yet = _("Not yet")
     out = {}
     for pupil_id in pupil_ids:
@@ -40,7 +40,7 @@ def pledge_values(pupil_ids: list[int]) -> dict[int, str]:
 
 def parent_values(pupil_ids: list[int]) -> dict[int, str]:
     """"Acknowledged 3 Oct 2026", "Letter sent" or "No letter yet" (names stay on the pledge page): one query."""
-    states = service.parent_states_by_id(pupil_ids)
+    states = reports.parent_states_by_id(pupil_ids)
     out = {}
     for pupil_id in pupil_ids:
         st = states.get(pupil_id)
@@ -56,8 +56,8 @@ def parent_values(pupil_ids: list[int]) -> dict[int, str]:
 def register() -> None:
     register_pupil_column(PupilColumn("pledge", _l("Pledge"), pledge_values))
     register_pupil_column(PupilColumn("parent", _l("Parent acknowledgement"), parent_values))
-    register_pupil_section(PupilSection("pledge_history", "pledge/staff/_pupil_history.html", service.history))
-    register_signed_counts(service.signed_by_year)
+    register_pupil_section(PupilSection("pledge_history", "pledge/staff/_pupil_history.html", reports.history))
+    register_signed_counts(reports.signed_by_year)
 
 
 register()

@@ -9,7 +9,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from .service import MAX_NOTE, MAX_PARENT_NAME, MAX_TYPED_NAME, RELATIONSHIPS
+from .rules import MAX_NOTE, MAX_PARENT_NAME, MAX_TYPED_NAME, RELATIONSHIPS
 
 
 class PromiseForm(FlaskForm):

@@ -13,7 +13,7 @@ from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern
 from pupil_app.content import load_content
 from pupil_app.extensions import db
-from pupil_app.pledge import service as pledge_service
+from pupil_app.pledge import service, versions
 from pupil_app.schools.models import Pupil, SchoolClass
 
 from ..concern_flow import count_concerns
@@ -51,8 +51,8 @@ def test_ks1_child_tells_an_adult_from_a_quiz_with_pictures_and_the_dsl_handles_
         token = db.session.scalar(select(SchoolClass.signin_token).where(SchoolClass.name == "Year 1"))
         # Alfie made his promises on an earlier day (the pledge journey has its own tests).
         alfie = db.session.scalar(select(Pupil).where(Pupil.username == "ks1.demo"))
-        pledge_service.record_signature(alfie, pledge_service.ensure_current_version(
-            alfie.school_id, pledge_service.pledge_key(alfie.band)))
+        service.record_signature(alfie, versions.ensure_current_version(
+            alfie.school_id, versions.pledge_key(alfie.band)))
         db.session.commit()
     page = tab.page
     tab.goto(f"/class/{token}")
