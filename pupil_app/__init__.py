@@ -102,8 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
-    from .learning.views import bp as learning_bp
     from .health import bp as health_bp
+    from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
 

@@ -155,9 +155,7 @@ def reencrypt_all(connection, fernet: MultiFernet, batch: int = 500) -> dict[str
     chronology: rotation changes no plaintext). The caller owns the transaction, so either every
     value is re-encrypted or none is. A value no key can decrypt stops the rotation.
     """
-    from sqlalchemy import bindparam, column, select, table, update
-
-    from sqlalchemy import inspect
+    from sqlalchemy import bindparam, column, inspect, select, table, update
 
     counts: dict[str, int] = {}
     has_check = inspect(connection).has_table(CHECK_COLUMN[0])

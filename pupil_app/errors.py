@@ -16,8 +16,7 @@ import re
 import uuid
 
 from flask import Flask, g, jsonify, render_template, request, session
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 

@@ -8,7 +8,7 @@ written. Such text is marked ``SchoolText``; the templates' ``_()`` / ``gettext`
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from jinja2 import pass_context
 from markupsafe import Markup

@@ -71,7 +71,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
     def handle(self):
         server: TinySMTP = self.server.owner  # type: ignore[attr-defined]
         self.wfile.write(b"220 tiny ESMTP\r\n")
-        mail_from, rcpts = None, []
+        rcpts: list[str] = []
         while True:
             line = self.rfile.readline()
             if not line:
@@ -80,7 +80,7 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
             if verb in (b"EHLO", b"HELO"):
                 self.wfile.write(b"250 tiny\r\n")
             elif verb == b"MAIL":
-                mail_from, rcpts = line, []
+                rcpts = []
                 self.wfile.write(b"250 ok\r\n")
             elif verb == b"RCPT":
                 rcpts.append(line.split(b":", 1)[1].strip().strip(b"<>").decode())
@@ -179,7 +179,7 @@ class PrivatePostgres:
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([*self.as_user, *args], check=check, capture_output=True, text=True, timeout=60)
 
-    def init(self) -> "PrivatePostgres":
+    def init(self) -> PrivatePostgres:
         self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync",
                   "-E", "UTF8")
         return self

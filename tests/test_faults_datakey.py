@@ -19,7 +19,7 @@ from pupil_app import create_app, crypto
 from pupil_app.auth import service as auth_service
 from pupil_app.datakey import DataKeyCheck, DataKeyError
 from pupil_app.extensions import db
-from pupil_app.schools.models import Pupil, Role
+from pupil_app.schools.models import Pupil
 
 from .concern_flow import tell
 from .test_concerns_safety import school  # noqa: F401 - the fixture

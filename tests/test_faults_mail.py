@@ -14,7 +14,7 @@ from pupil_app.concerns import alerts
 from pupil_app.concerns.models import PendingMail
 from pupil_app.concerns.sender import Sender
 from pupil_app.extensions import db
-from pupil_app.schools.models import Role, StaffRole, StaffUser
+from pupil_app.schools.models import Role, StaffUser
 from pupil_app.timeutil import utcnow
 
 from .concern_flow import count_concerns, tell

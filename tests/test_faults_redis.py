@@ -59,7 +59,8 @@ def test_every_sign_in_works_and_a_child_can_tell_an_adult_when_redis_is_away(fa
     try:
         faulty = _app_with_redis(app, f"redis://127.0.0.1:{port}/0")
         landed = _every_sign_in(faulty, make_pupil, make_class, make_staff, app)
-        assert [url.rsplit("/", 2)[-2] if url else None for url in landed] == ["learn", "learn", "learn", "staff"], landed
+        homes = [url.rsplit("/", 2)[-2] if url else None for url in landed]
+        assert homes == ["learn", "learn", "learn", "staff"], landed
         # Signed in with the password above: the child tells an adult and it is stored once.
         pupil = make_pupil(make_class(3), first_name="Ola")
         c = faulty.test_client()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import html
 
+from pupil_app.content import load_content
 from pupil_app.extensions import db
 from pupil_app.pledge import service
 from pupil_app.schools.models import Role, School, SchoolClass
 
 from .content_factory import REAL
-from pupil_app.content import load_content
 
 KS2 = load_content(REAL).pledges["ks2"]
 TRICKY = ["Be 100% kind.", "Say %(name)s and %s out loud, 50% of the time {0}."]

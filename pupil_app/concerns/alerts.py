@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -131,7 +131,7 @@ def _message(row: PendingMail) -> EmailMessage:
     msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
-    msg["Date"] = format_datetime(row.created_at.replace(tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(row.created_at.replace(tzinfo=UTC))
     msg["Message-ID"] = make_msgid(domain="pupil-app.local")
     msg.set_content(row.body)
     return msg
