@@ -93,8 +93,16 @@ def enforce(app: Flask) -> None:
     """At start-up: refuse when the key is wrong. A database that cannot be reached is not a key
     fault (the app says so on every page and in /readyz); the check runs again when it is back."""
     try:
-        with app.app_context(), db.engine.begin() as connection:
-            key = verify(app, connection)
+        with app.app_context():
+            try:
+                with db.engine.begin() as connection:
+                    key = verify(app, connection)
+            finally:
+                # No connection may outlive start-up: gunicorn --preload forks workers from this process,
+                # and a connection shared by two processes corrupts both. (An in-memory database lives in
+                # its one connection: keep it.)
+                if db.engine.url.database not in (None, "", ":memory:"):
+                    db.engine.dispose()
     except DataKeyError:
         raise
     except SQLAlchemyError as exc:

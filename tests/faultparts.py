@@ -36,10 +36,10 @@ def closed_port() -> int:
 class SilentServer:
     """Accepts every connection and never sends a byte."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
         self.connections: list[socket.socket] = []
@@ -103,12 +103,16 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 self.wfile.write(b"250 ok\r\n")
 
 
+class _ReusableServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
 class TinySMTP:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.messages: list[tuple[list[str], bytes]] = []
         self.lock = threading.Lock()
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-        self.server.daemon_threads = True
+        self.server = _ReusableServer(("127.0.0.1", port), _SMTPHandler)
         self.server.owner = self  # type: ignore[attr-defined]
         self.port = self.server.server_address[1]
 
@@ -217,11 +221,20 @@ class capture_logs:
         self.handler = _Handler(level=logging.DEBUG)
 
     def __enter__(self):
+        import logging
+
+        # Alembic's fileConfig (a migration test ran earlier) disables loggers that existed then.
+        self.disabled = [lg for name, lg in logging.root.manager.loggerDict.items()
+                         if name.startswith(self.logger.name) and isinstance(lg, logging.Logger) and lg.disabled]
+        for lg in self.disabled:
+            lg.disabled = False
         self.logger.addHandler(self.handler)
         return self
 
     def __exit__(self, *exc):
         self.logger.removeHandler(self.handler)
+        for lg in self.disabled:
+            lg.disabled = True
 
     def messages(self) -> list[str]:
         return [r.getMessage() for r in self.records]
