@@ -2,8 +2,8 @@
 
 - ``<int:...>`` in every route is bounded to PostgreSQL's ``integer`` (2^31-1): a larger id is a 404
   before any query (SQLite would take it, PostgreSQL overflows).
-- A JSON body sent to the app is refused (400): every route takes forms (Flask-WTF would read JSON
-  into a form, and validators then fail on lists and numbers).
+- A JSON body is refused (400) unless the route is marked ``@accepts_json`` (and then validates
+  it itself): Flask-WTF would read JSON into a form, and validators then fail on lists and numbers.
 - NUL and other control characters (except tab and new lines in form text) in the path, the query
   or a form are refused (400): PostgreSQL cannot store NUL, and redirects must never carry them.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
@@ -30,6 +30,12 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=bound, signed=signed)
 
 
+def accepts_json(view):
+    """Mark a route that takes a JSON body (it must check every value's type itself)."""
+    view.accepts_json = True
+    return view
+
+
 def id_arg(raw: str | None) -> int | None:
     """A database id from a query or form value: None when absent or not a valid id."""
     if raw is None or not _DIGITS.fullmatch(raw):
@@ -45,7 +51,9 @@ def _has_control(values, pattern) -> bool:
 def refuse_malformed():
     """The before-request check (cheap: a few regex scans of what the request already holds)."""
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
-        abort(400)
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not getattr(view, "accepts_json", False):
+            abort(400)
     if _CONTROL_STRICT.search(request.path):
         abort(400)
     args = request.args
