@@ -124,6 +124,9 @@ def register_errorhandlers(app: Flask) -> None:
     errors.register(app)
 
 
+PUBLIC_FILES = frozenset({"static", "main.picture"})
+
+
 def register_request_hooks(app: Flask) -> None:
     from . import guards
     from .auth.service import idle_limit
@@ -135,6 +138,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def enforce_idle_timeout():
         """Shared devices: sign a pupil out after 15 idle minutes, staff after 30."""
+        if request.endpoint in PUBLIC_FILES:
+            return None  # a stylesheet or picture needs no account (and still loads when the database is away)
         if not current_user.is_authenticated:
             return None
         now = time.time()

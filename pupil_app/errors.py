@@ -29,7 +29,7 @@ RETRY_AFTER = 30
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 PUPIL_CALM_TITLE = _l("Tell the adult in the room")
-PUPIL_CALM_MESSAGE = _l("Tell the adult in the room. Your words are still on this screen.")
+PUPIL_CALM_MESSAGE = _l("Your words are still on this screen.")  # under the title: the whole sentence
 PUPIL_CALM_JSON = _l("We could not send your message just now. Please tell the adult in your room now. "
                      "Your message is still here, so you can try again.")
 

@@ -26,7 +26,8 @@ from .concern_flow import send_form, start, tap
 from .conftest import PASSWORD
 from .faultparts import PrivatePostgres, capture_logs
 
-WELSH_CALM = "Dywed wrth yr oedolyn yn yr ystafell."
+WELSH_CALM = "Dywed wrth yr oedolyn yn yr ystafell"  # "Tell the adult in the room"
+WELSH_WORDS_KEPT = "Mae dy eiriau di yn dal ar y sgrin hon."  # "Your words are still on this screen."
 
 
 class SQLiteFile:
@@ -134,7 +135,7 @@ def test_a_child_sees_a_calm_page_in_their_language_and_nothing_is_lost_when_the
             plain_send = child.post(f"{base}/send", data=form)
             desk = staff.get("/staff/concerns")
         body = page.get_data(as_text=True)
-        assert page.status_code == 503 and 'lang="cy"' in body and WELSH_CALM in body
+        assert page.status_code == 503 and 'lang="cy"' in body and WELSH_CALM in body and WELSH_WORDS_KEPT in body
         assert "Tell an adult" in body or "Dweud wrth oedolyn" in body  # the button is still there
         assert send.status_code == 503 and send.get_json()["status"] == "failed"
         assert plain_send.status_code == 503 and WELSH_CALM in plain_send.get_data(as_text=True)

@@ -38,9 +38,9 @@ def page_language() -> str:
 @bp.before_app_request
 def first_log_on_gate():
     """A pupil who has not signed the current version of their band's pledge is sent to it."""
-    if request.endpoint is None or not current_user.is_authenticated or not current_user.is_pupil:
-        return None
-    if request.endpoint in ALLOWED_ENDPOINTS or request.blueprint in ALLOWED_BLUEPRINTS:
+    if request.endpoint is None or request.endpoint in ALLOWED_ENDPOINTS or request.blueprint in ALLOWED_BLUEPRINTS:
+        return None  # checked first: a stylesheet never loads the account
+    if not current_user.is_authenticated or not current_user.is_pupil:
         return None
     pupil = current_user._get_current_object()
     marker = pupil.get_id()
