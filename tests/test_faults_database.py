@@ -134,6 +134,9 @@ def test_a_child_sees_a_calm_page_in_their_language_and_nothing_is_lost_when_the
             send = child.post(f"{base}/send", data=form, headers={"Accept": "application/json"})
             plain_send = child.post(f"{base}/send", data=form)
             desk = staff.get("/staff/concerns")
+        # The calm page's own stylesheet and pictures load without the database.
+        assert child.get("/static/css/app.css").status_code == 200
+        assert child.get("/pictures/pw-cat.svg").status_code == 200
         body = page.get_data(as_text=True)
         assert page.status_code == 503 and 'lang="cy"' in body and WELSH_CALM in body and WELSH_WORDS_KEPT in body
         assert "Tell an adult" in body or "Dweud wrth oedolyn" in body  # the button is still there
