@@ -9,7 +9,7 @@ PORT ?= 5000
 STAMPS := .make-stamps
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-dev browser translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser translations extract-translations bench bench-dashboards clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -57,7 +57,11 @@ run: $(STAMPS)/install translations
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+# Lint first: a finding fails the test command (and so CI) before the suite runs.
+lint: $(STAMPS)/install-dev
+	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
+
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

@@ -55,7 +55,6 @@ class Config:
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
     PARENT_LINK_RATE_LIMIT = os.environ.get("PARENT_LINK_RATE_LIMIT", "60 per minute")  # per address; homes differ
     RATELIMIT_STORAGE_URI = ratelimit_storage()
-    RATELIMIT_HEADERS_ENABLED = True
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024

@@ -101,8 +101,8 @@ def count_queries(env: dict, people: dict) -> dict[str, int]:
         client.get(path)
         statements: list[str] = []
 
-        def before(_conn, _cursor, statement, *_args):
-            statements.append(statement)
+        def before(_conn, _cursor, statement, *_args, seen=statements):
+            seen.append(statement)
 
         event.listen(engine, "before_cursor_execute", before)
         try:

@@ -148,7 +148,7 @@ def generate(database_url: str, tmp: Path, attempts_total: int = ATTEMPTS, seed:
         # Classes: 17 a school; sizes spread so the school has PUPILS / SCHOOLS pupils, the first 30.
         per_school = PUPILS // SCHOOLS
         class_rows, layout = [], []
-        for s_index, sid in enumerate(school_ids):
+        for sid in school_ids:
             forms = [(y, f) for y, n in enumerate(FORMS) for f in range(n)]
             base, extra = divmod(per_school, len(forms))
             for i, (year, form) in enumerate(forms):
@@ -186,7 +186,7 @@ def generate(database_url: str, tmp: Path, attempts_total: int = ATTEMPTS, seed:
 
         # Pupils.
         pupil_rows, n = [], 0
-        for sid, cname, year, size in layout:
+        for sid, cname, _year, size in layout:
             for _ in range(size):
                 n += 1
                 pupil_rows.append((sid, class_id[(sid, cname)], rng.choice(FIRST), rng.choice(LAST), f"bench.p{n}",

@@ -6,8 +6,9 @@ map and fails on any endpoint without a declaration (``access_of``) or reachable
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from flask import Response
 

@@ -9,8 +9,8 @@ flashed message) bypasses the cache.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from threading import Lock
-from typing import Hashable
 
 from flask import current_app, render_template, request, session
 from flask_babel import get_locale

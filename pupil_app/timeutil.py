@@ -9,7 +9,7 @@ British order ("5 January 2028"). Every date a page, a CSV or an email shows goe
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date, format_datetime as babel_format_datetime
@@ -22,7 +22,7 @@ FORMAT_LOCALES = {"en": "en_GB"}
 
 def utcnow() -> datetime:
     """Now in UTC as a naive datetime, the form every DateTime column stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def zone() -> ZoneInfo:
@@ -33,7 +33,7 @@ def local(moment: datetime | None) -> datetime | None:
     """A stored (naive UTC) moment in the school's time zone."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone())
+    return moment.replace(tzinfo=UTC).astimezone(zone())
 
 
 def local_today() -> date:
@@ -42,12 +42,12 @@ def local_today() -> date:
 
 def day_start_utc(day: date) -> datetime:
     """The UTC instant (naive) at which ``day`` begins in the school's time zone."""
-    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_utc(moment: datetime) -> datetime:
     """A local (naive, school time zone) datetime as naive UTC."""
-    return moment.replace(tzinfo=zone()).astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
 
 
 def _locale(language: str | None = None) -> str:

@@ -2,25 +2,28 @@
 
 The database is a SQLite file in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set (``.ci/run`` sets
 it when the server answers). No fixture keeps an app context open around client requests: Flask-
-Babel and Flask-Login cache the locale and user on it (see ../shared/STACK.md).
+Babel and Flask-Login cache the locale and user on it, so a later request would see a stale one.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from typing import Callable
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, event, text
+from sqlalchemy.engine import make_url
 
 from pupil_app import create_app, ratelimit
 from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
 from pupil_app.pledge import service, versions
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
+from tests.helpers import PASSWORD, Ids  # noqa: F401  (PASSWORD: the fixtures' and tests' password)
 
-PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
@@ -81,16 +84,6 @@ def in_app(app):
             return result
 
     return run
-
-
-class Ids:
-    """Plain ids of created rows: tests keep ids, never ORM objects across app contexts."""
-
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-    def __repr__(self):  # pragma: no cover - debugging aid
-        return f"Ids({self.__dict__})"
 
 
 @pytest.fixture
@@ -187,3 +180,44 @@ def login_as(client):
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL")
     return f"database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` collects the SQL statements run inside the block."""
+
+    @contextmanager
+    def counting():
+        with app.app_context():
+            engine = db.engine
+        statements: list[str] = []
+
+        def before(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database with no tables: a SQLite file, or a throwaway PostgreSQL database beside the test one."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    name = f"pupil_app_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

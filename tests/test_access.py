@@ -6,13 +6,10 @@ import pytest
 
 from pupil_app.access import PUBLIC, PUPIL, SIGNED_IN, STAFF, access_of
 from pupil_app.schools.models import Role
+from tests.helpers import SAMPLE
+
 
 # Sample values for URL parameters, so every route can be requested.
-SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
-          "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
-          "batch_id": 1, "step": "feel", "concern_id": 1}
-
-
 def routes(app):
     for rule in app.url_map.iter_rules():
         yield rule, app.view_functions[rule.endpoint]

@@ -14,7 +14,7 @@ from pupil_app.auth.models import Badge
 from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role, StaffUser
 
-from .conftest import PASSWORD
+from .helpers import PASSWORD
 
 
 def csrf_from(client, url: str) -> str:

@@ -16,7 +16,7 @@ from pupil_app.schools.models import Role
 from pupil_app.timeutil import utcnow
 
 from .concern_flow import audit_actions, count_concerns, csrf, csrf_of, tell
-from .conftest import Ids
+from .helpers import Ids
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role
 
 from .concern_flow import count_concerns, csrf, send_form, start, tap, tell, token_of
-from .conftest import PASSWORD, Ids
+from .helpers import PASSWORD, Ids
 
 
 @pytest.fixture

@@ -29,8 +29,7 @@ from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffRole
 from pupil_app.timeutil import utcnow
 
 from .concern_flow import count_concerns, csrf, tell
-from .conftest import Ids
-from .test_migrations import empty_database_url  # noqa: F401  (a fixture)
+from .helpers import Ids
 
 SECRET_WORDS = "Zebra-Marmalade-7731 said he would come to my house"
 
@@ -128,7 +127,7 @@ def test_the_orm_refuses_to_edit_or_delete_what_must_never_change(app, login_as,
     }
     for name, attempt in attempts.items():
         with pytest.raises(ProtectedRecordError):
-            in_app(lambda: (attempt(), db.session.flush()))
+            in_app(lambda attempt=attempt: (attempt(), db.session.flush()))
         print("refused:", name)
     with app.app_context():
         concern = db.session.get(Concern, cid)

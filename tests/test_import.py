@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -136,7 +135,7 @@ def test_apply_checks_again_and_refuses_if_the_school_changed(app, client, admin
 
 def test_a_failure_half_way_leaves_nothing_behind(app, client, admin, school, monkeypatch):
     r = upload(client, school.id, GOOD)
-    real = importer.service.give_first_credentials
+    real = importer.pupil_accounts.give_first_credentials
     calls = {"n": 0}
 
     def fail_on_the_third(pupil, year):
@@ -145,7 +144,7 @@ def test_a_failure_half_way_leaves_nothing_behind(app, client, admin, school, mo
             raise RuntimeError("disk full")
         return real(pupil, year)
 
-    monkeypatch.setattr(importer.service, "give_first_credentials", fail_on_the_third)
+    monkeypatch.setattr(importer.pupil_accounts, "give_first_credentials", fail_on_the_third)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         assert apply(client, r.location).status_code == 500
@@ -235,16 +234,13 @@ def test_files_that_are_not_pupil_csvs_get_a_clear_message(app, client, admin, s
     assert pupil_count(app) == 0
 
 
-def test_fifty_thousand_rows_are_refused_quickly_and_clearly(app, client, admin, school):
+def test_fifty_thousand_rows_are_refused_clearly(app, client, admin, school):
     data = "UPN,Legal Forename,Legal Surname,NC Year,Reg Group,First Language\n" + "".join(
         f"A{n:012d},Annabelle,Bee-Johnson,Year 3,Oak Class,English\n" for n in range(50_000))
     assert len(data) > 2 * 1024 * 1024  # more than the app's usual upload limit
-    started = time.perf_counter()
-    r = upload(client, school.id, data)
-    took = time.perf_counter() - started
+    r = upload(client, school.id, data)  # how long it takes is measured by bench/imports.py
     assert r.status_code == 400
     assert "The file has 50,000 pupil rows; one import takes at most 3,000. Nothing was imported." in text(r)
-    assert took < 2.0, took
     assert pupil_count(app) == 0
 
 

@@ -270,7 +270,8 @@ def test_another_pupils_attempt_is_not_found(client, app, make_pupil, login_as):
     intruder = app.test_client()
     login_as(make_pupil(year_group=4), test_client=intruder)
     assert intruder.get(url).status_code == 404
-    assert intruder.post(url, data={"question": "q1", "answer": "a"}).status_code in (400, 404)
+    token = csrf(intruder, "/learn/ks2-content/1")  # a valid form of the intruder's own
+    assert intruder.post(url, data={"csrf_token": token, "question": "q1", "answer": "a"}).status_code == 404
 
 
 def test_staff_cannot_open_pupil_pages(client, make_staff, login_as):
@@ -294,3 +295,27 @@ def test_stars_celebrate_finishing():
     assert service.stars_for(0, 5) == 1
     assert service.stars_for(3, 5) == 2
     assert service.stars_for(5, 5) == 3
+
+
+def test_a_lesson_screen_from_the_shared_cache_holds_nothing_of_the_pupil_who_first_opened_it(
+        app, make_class, make_pupil, login_as):
+    """Lesson screens are rendered once per process and language (pupil_app/rendering.py): the second
+    child must get their own form token and nothing of the first child (name, username, picture)."""
+    school_class = make_class(4)
+    first = make_pupil(school_class=school_class, first_name="Zenobia")
+    second = make_pupil(school_class=school_class, first_name="Bo")
+    pages = {}
+    for who in (first, second):
+        c = app.test_client()
+        login_as(who, test_client=c)
+        r = c.get("/learn/ks2-content/1")
+        assert r.status_code == 200
+        pages[who.username] = r.get_data(as_text=True)
+        with c.session_transaction() as sess:
+            pages[who.username + ":csrf"] = sess.get("csrf_token")
+    later = pages[second.username]
+    for trace in ("Zenobia", first.username):
+        assert trace not in later, trace
+    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', pages[u.username]).group(1) for u in (first, second)]
+    assert tokens[0] != tokens[1]  # each child's page carries its own session's token
+    assert "\x00" not in later

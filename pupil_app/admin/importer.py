@@ -21,8 +21,9 @@ from sqlalchemy import select
 from ..auth import service as auth_service
 from ..extensions import db
 from ..schools.models import Pupil, School, SchoolClass, year_name
-from . import service
-from .service import MAX_CLASS_NAME, UsernamePicker, clean, normalise_upn, person_name_problem, plain_text_problem
+from . import pupil_accounts, service
+from .pupil_accounts import normalise_upn
+from .service import MAX_CLASS_NAME, UsernamePicker, clean, person_name_problem, plain_text_problem
 
 MAX_BYTES = 1_000_000  # about 15,000 rows of a typical export: far more than a primary school has
 MAX_ROWS = 3_000
@@ -249,7 +250,7 @@ def rows_of(columns: dict[str, int], records: list[list[str]]) -> list[Row]:
         if problem:
             row.errors.append(_l("%(column)s %(problem)s", column=COLUMN_LABELS["class_name"], problem=problem))
         if row.upn:
-            problem = service.upn_problem(row.upn)
+            problem = pupil_accounts.upn_problem(row.upn)
             if problem:
                 row.errors.append(_l("UPN '%(value)s' %(problem)s", value=row.upn[:20], problem=problem))
         if row.raw_language:
@@ -297,85 +298,113 @@ def _describe_year(year: int) -> str:
     return year_name(year)
 
 
+@dataclass
+class _Roll:
+    """The school as the file meets it: classes by name, pupils by UPN and by name."""
+
+    classes: dict[str, SchoolClass]
+    class_by_id: dict[int, SchoolClass]
+    by_upn: dict[str, Pupil]
+    by_name: dict[tuple[str, str, int], list[Pupil]]
+    any_year: dict[tuple[str, str], list[tuple[Pupil, SchoolClass]]]
+
+    @classmethod
+    def of(cls, school: School) -> _Roll:
+        classes = {c.name.casefold(): c for c in db.session.scalars(select(SchoolClass).where(
+            SchoolClass.school_id == school.id))}
+        pupils = list(db.session.scalars(select(Pupil).where(Pupil.school_id == school.id)))
+        class_by_id = {c.id: c for c in classes.values()}
+        by_name, any_year = defaultdict(list), defaultdict(list)
+        for p in pupils:
+            c = class_by_id.get(p.class_id)
+            if p.active and c is not None:
+                by_name[(p.first_name.casefold(), p.last_name.casefold(), c.year_group)].append(p)
+                any_year[(p.first_name.casefold(), p.last_name.casefold())].append((p, c))
+        return cls(classes, class_by_id, {p.upn: p for p in pupils if p.upn}, by_name, any_year)
+
+
+def _class_problem(row: Row, existing: SchoolClass | None) -> None:
+    if existing is None:
+        return
+    if not existing.active:
+        row.errors.append(_l("class %(name)s is closed; reopen it or use another class name", name=existing.name))
+    elif row.year_group is not None and existing.year_group != row.year_group:
+        row.errors.append(_l("class %(name)s is %(year)s here, but the file says %(file_year)s",
+                             name=existing.name, year=_describe_year(existing.year_group),
+                             file_year=_describe_year(row.year_group)))
+
+
+def _match(row: Row, roll: _Roll) -> Pupil | None:
+    """The pupil this row is, if any: by UPN, else by name in the same year group (errors when unsure)."""
+    if row.upn and row.upn in roll.by_upn:
+        pupil = roll.by_upn[row.upn]
+        if not pupil.active:
+            row.errors.append(_l("UPN %(upn)s belongs to %(name)s, who has left; reopen their account on the "
+                                 "pupils page first", upn=row.upn, name=pupil.full_name))
+        return pupil
+    same = [p for p in roll.by_name.get((row.first_name.casefold(), row.last_name.casefold(), row.year_group), [])
+            if not (row.upn and p.upn)]
+    if len(same) > 1:
+        row.errors.append(_l("%(count)s pupils called %(name)s are in %(year)s; add their UPNs to tell them "
+                             "apart", count=len(same), name=row.full_name, year=_describe_year(row.year_group)))
+        return None
+    if same:
+        return same[0]
+    elsewhere = [] if row.upn else roll.any_year.get((row.first_name.casefold(), row.last_name.casefold()), [])
+    if elsewhere:
+        # Probably the same child in another year group: a new account would be a duplicate.
+        p, c = elsewhere[0]
+        row.errors.append(_l("%(name)s is already in %(class_name)s (%(year)s), but the file says "
+                             "%(file_year)s; add the UPN, or correct the year group", name=p.full_name,
+                             class_name=c.name, year=_describe_year(c.year_group),
+                             file_year=_describe_year(row.year_group)))
+    return None
+
+
+def _changes(row: Row, pupil: Pupil, current: SchoolClass | None) -> None:
+    if pupil.first_name != row.first_name or pupil.last_name != row.last_name:
+        row.changes.append(_l("name %(old)s → %(new)s", old=pupil.full_name, new=row.full_name))
+    if current is None or current.name.casefold() != row.class_name.casefold():
+        row.changes.append(_l("class %(old)s → %(new)s", old=current.name if current else "–", new=row.class_name))
+    if row.upn and pupil.upn != row.upn:
+        row.changes.append(_l("UPN added: %(upn)s", upn=row.upn))
+    if row.language and pupil.language != row.language:
+        row.changes.append(_l("language → %(language)s", language=row.language))
+
+
+def _plan_row(row: Row, roll: _Roll, new_classes: dict[str, int], claimed: dict[int, int]) -> None:
+    existing_class = roll.classes.get(row.class_name.casefold()) if row.class_name else None
+    _class_problem(row, existing_class)
+    if row.errors:
+        row.status = ERROR
+        return
+    if existing_class is None:
+        new_classes.setdefault(row.class_name, row.year_group)
+    pupil = _match(row, roll)
+    if pupil is not None and not row.errors:
+        if pupil.id in claimed:
+            row.errors.append(_l("this is the same pupil as row %(row)s", row=claimed[pupil.id]))
+        claimed.setdefault(pupil.id, row.number)
+    if row.errors:
+        row.status = ERROR
+    elif pupil is None:
+        row.status = NEW
+    else:
+        row.pupil_id = pupil.id
+        _changes(row, pupil, roll.class_by_id.get(pupil.class_id))
+        row.status = UPDATED if row.changes else UNCHANGED
+
+
 def plan(school: School, data: bytes) -> Plan:
     """Read the file and say what importing it would do, row by row (raises FileProblem)."""
     columns, records, _n = read_csv(data)
     rows = rows_of(columns, records)
     _cross_check(rows)
-    classes = {c.name.casefold(): c for c in db.session.scalars(select(SchoolClass).where(
-        SchoolClass.school_id == school.id))}
-    pupils = list(db.session.scalars(select(Pupil).where(Pupil.school_id == school.id)))
-    class_by_id = {c.id: c for c in classes.values()}
-    by_upn = {p.upn: p for p in pupils if p.upn}
-    by_name = defaultdict(list)
-    any_year = defaultdict(list)
-    for p in pupils:
-        c = class_by_id.get(p.class_id)
-        if p.active and c is not None:
-            by_name[(p.first_name.casefold(), p.last_name.casefold(), c.year_group)].append(p)
-            any_year[(p.first_name.casefold(), p.last_name.casefold())].append((p, c))
+    roll = _Roll.of(school)
     new_classes: dict[str, int] = {}
     claimed: dict[int, int] = {}
     for row in rows:
-        existing_class = classes.get(row.class_name.casefold()) if row.class_name else None
-        if existing_class is not None:
-            if not existing_class.active:
-                row.errors.append(_l("class %(name)s is closed; reopen it or use another class name",
-                                     name=existing_class.name))
-            elif row.year_group is not None and existing_class.year_group != row.year_group:
-                row.errors.append(_l("class %(name)s is %(year)s here, but the file says %(file_year)s",
-                                     name=existing_class.name, year=_describe_year(existing_class.year_group),
-                                     file_year=_describe_year(row.year_group)))
-        if row.errors:
-            row.status = ERROR
-            continue
-        if existing_class is None:
-            new_classes.setdefault(row.class_name, row.year_group)
-        pupil = None
-        if row.upn and row.upn in by_upn:
-            pupil = by_upn[row.upn]
-            if not pupil.active:
-                row.errors.append(_l("UPN %(upn)s belongs to %(name)s, who has left; reopen their account on the "
-                                     "pupils page first", upn=row.upn, name=pupil.full_name))
-        else:
-            same = [p for p in by_name.get((row.first_name.casefold(), row.last_name.casefold(), row.year_group), [])
-                    if not (row.upn and p.upn)]
-            if len(same) > 1:
-                row.errors.append(_l("%(count)s pupils called %(name)s are in %(year)s; add their UPNs to tell them "
-                                     "apart", count=len(same), name=row.full_name, year=_describe_year(row.year_group)))
-            elif same:
-                pupil = same[0]
-            elif not row.upn:
-                elsewhere = any_year.get((row.first_name.casefold(), row.last_name.casefold()), [])
-                if elsewhere:
-                    # Probably the same child in another year group: a new account would be a duplicate.
-                    p, c = elsewhere[0]
-                    row.errors.append(_l("%(name)s is already in %(class_name)s (%(year)s), but the file says "
-                                         "%(file_year)s; add the UPN, or correct the year group", name=p.full_name,
-                                         class_name=c.name, year=_describe_year(c.year_group),
-                                         file_year=_describe_year(row.year_group)))
-        if pupil is not None and not row.errors:
-            if pupil.id in claimed:
-                row.errors.append(_l("this is the same pupil as row %(row)s", row=claimed[pupil.id]))
-            claimed.setdefault(pupil.id, row.number)
-        if row.errors:
-            row.status = ERROR
-            continue
-        if pupil is None:
-            row.status = NEW
-            continue
-        row.pupil_id = pupil.id
-        current = class_by_id.get(pupil.class_id)
-        if pupil.first_name != row.first_name or pupil.last_name != row.last_name:
-            row.changes.append(_l("name %(old)s → %(new)s", old=pupil.full_name, new=row.full_name))
-        if current is None or current.name.casefold() != row.class_name.casefold():
-            row.changes.append(_l("class %(old)s → %(new)s", old=current.name if current else "–",
-                                  new=row.class_name))
-        if row.upn and pupil.upn != row.upn:
-            row.changes.append(_l("UPN added: %(upn)s", upn=row.upn))
-        if row.language and pupil.language != row.language:
-            row.changes.append(_l("language → %(language)s", language=row.language))
-        row.status = UPDATED if row.changes else UNCHANGED
+        _plan_row(row, roll, new_classes, claimed)
     for row in rows:
         # Plain text from here on: a lazy string counts as safe HTML in a template, and these
         # messages quote the file's own cells.
@@ -415,7 +444,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                           avatar=service.AVATARS[(row.number * 7) % len(service.AVATARS)])
             db.session.add(pupil)
             db.session.flush()
-            service.give_first_credentials(pupil, c.year_group)
+            pupil_accounts.give_first_credentials(pupil, c.year_group)
             touched.add(c.id)
         elif row.status == UPDATED:
             pupil = db.session.get(Pupil, row.pupil_id)
@@ -424,7 +453,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                 pupil.class_id = c.id
                 pupil.school_class = c
                 if c.band == "ks1" and pupil.picture_password is None:
-                    service.give_first_credentials(pupil, c.year_group)
+                    pupil_accounts.give_first_credentials(pupil, c.year_group)
             if row.upn:
                 pupil.upn = row.upn
             if row.language:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 from flask import abort
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -70,14 +70,13 @@ def school_dsls(school_id: int) -> list[StaffUser]:
     return readers(school_id)
 
 
-def update_handling(staff: StaffUser, concern: Concern, *, status: str, outcome: str | None,
-                    assigned_to_id: int | None, category: str, urgent: bool, reason: str | None) -> list[str]:
-    """Status, outcome, assigned DSL, category and urgency in one go; one chronology entry for all."""
+def _checked_handling(staff: StaffUser, concern: Concern, status: str, outcome: str | None,
+                      assigned_to_id: int | None, category: str, why: str | None) -> tuple[str | None, StaffUser | None]:
+    """The outcome to keep (only a closed concern has one) and the DSL to assign; refuses bad choices."""
     if status not in STATUSES:
         raise ConcernError(400, _l("Choose a status from the list."))
     if category not in CATEGORIES:
         raise ConcernError(400, _l("Choose a category from the list."))
-    why = _staff_text(reason, MAX_REASON)
     if status == "closed":
         if outcome not in OUTCOMES:
             raise ConcernError(400, _l("Choose the outcome before closing the concern."))
@@ -90,6 +89,14 @@ def update_handling(staff: StaffUser, concern: Concern, *, status: str, outcome:
         assignee = next((s for s in school_dsls(staff.school_id) if s.id == assigned_to_id), None)
         if assignee is None:
             raise ConcernError(400, _l("Assign the concern to a DSL of your school."))
+    return outcome, assignee
+
+
+def update_handling(staff: StaffUser, concern: Concern, *, status: str, outcome: str | None,
+                    assigned_to_id: int | None, category: str, urgent: bool, reason: str | None) -> list[str]:
+    """Status, outcome, assigned DSL, category and urgency in one go; one chronology entry for all."""
+    why = _staff_text(reason, MAX_REASON)
+    outcome, assignee = _checked_handling(staff, concern, status, outcome, assigned_to_id, category, why)
     changes = []
     if status != concern.status:
         changes.append(_("Status: %(old)s → %(new)s", old=labels.STATUSES[concern.status], new=labels.STATUSES[status]))

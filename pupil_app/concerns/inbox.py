@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select

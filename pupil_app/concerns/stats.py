@@ -6,8 +6,9 @@ category and term.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from sqlalchemy import and_, case, func, select
 

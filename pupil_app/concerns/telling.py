@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .rules import ID_RE, MAX_PICTURE_BYTES, MAX_TEXT, PICTURE_RE
 
@@ -76,3 +77,12 @@ def _load_pictures(root: Path, check: _Checker) -> frozenset[str]:
                 check.fail(rel, f"contains '{bad}': pictures must not load or run anything")
         names.add(path.name)
     return frozenset(names)
+
+
+def whole_from_1(check: _Checker, where: str, data: Mapping[str, Any], key: str, default: int | None = None) -> int:
+    """A whole number from 1 (``version``, ``order``); a fault is reported and 1 used instead."""
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        check.fail(where, f"{key} must be a whole number from 1")
+        return 1
+    return value

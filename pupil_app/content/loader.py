@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .checks import _Checker, _load_pictures, _read_toml
 from .model import Band, Category, Content, ContentError, Module, Outcome, Risk
@@ -14,14 +15,8 @@ from .pledges import _load_pledges
 from .rules import BANDS, CATEGORIES
 
 
-def load_content(root: str | Path) -> Content:
-    """Read and validate every content file under ``root``; raise ``ContentError`` listing all faults."""
-    root = Path(root)
-    check = _Checker()
-    if not root.is_dir():
-        raise ContentError([f"{root}: content folder not found"])
-    pictures = _load_pictures(root, check)
-
+def _load_base(root: Path, pictures: frozenset[str], check: _Checker):
+    """outcomes.toml: the bands, the 4Cs, the curriculum outcomes and the risks, each with a stable id."""
     base = _read_toml(root / "outcomes.toml", root, check) or {}
     bands = {b["id"]: Band(b["id"], b["name"], b["ages"]) for b in base.get("bands", [])}
     if set(bands) != set(BANDS):
@@ -51,7 +46,10 @@ def load_content(root: str | Path) -> Content:
         if r.get("category") not in CATEGORIES:
             check.fail(w, "category must be content, contact, conduct or commerce")
         risks[rid] = Risk(rid, r.get("category"), check.text(w, r, "text"))
+    return bands, categories, outcomes, risks
 
+
+def _load_modules(root: Path, outcomes, risks, pictures: frozenset[str], check: _Checker) -> dict[str, Module]:
     modules: dict[str, Module] = {}
     for path in sorted((root / "modules").glob("*/*.toml")):
         module = _load_module(path, root, outcomes, risks, pictures, check)
@@ -61,26 +59,39 @@ def load_content(root: str | Path) -> Content:
             check.fail(module.source, f"duplicate module id '{module.id}' (also {modules[module.id].source})")
             continue
         modules[module.id] = module
+    return modules
 
-    # Coverage: every band x category has a module; every outcome and risk is taught somewhere.
+
+def _check_coverage(modules: dict[str, Module], outcomes, risks, check: _Checker) -> None:
+    """Every band x category has a module; every outcome is checked and every risk taught somewhere."""
+    have = {(m.band, m.category) for m in modules.values()}
+    for band in BANDS:
+        for cat in CATEGORIES:
+            if (band, cat) not in have:
+                check.fail("modules/", f"no module for band {band}, category {cat}")
+    checked = {q.outcome for m in modules.values() for q in m.questions}
+    for oid in outcomes:
+        if oid not in checked:
+            check.fail("outcomes.toml", f"outcome '{oid}' is not checked by any quiz question")
+    taught = {r for m in modules.values() for r in m.risks}
+    for rid in risks:
+        if rid not in taught:
+            check.fail("outcomes.toml", f"risk '{rid}' is not taught by any module")
+
+
+def load_content(root: str | Path) -> Content:
+    """Read and validate every content file under ``root``; raise ``ContentError`` listing all faults."""
+    root = Path(root)
+    check = _Checker()
+    if not root.is_dir():
+        raise ContentError([f"{root}: content folder not found"])
+    pictures = _load_pictures(root, check)
+    bands, categories, outcomes, risks = _load_base(root, pictures, check)
+    modules = _load_modules(root, outcomes, risks, pictures, check)
     if not check.problems:
-        have = {(m.band, m.category) for m in modules.values()}
-        for band in BANDS:
-            for cat in CATEGORIES:
-                if (band, cat) not in have:
-                    check.fail("modules/", f"no module for band {band}, category {cat}")
-        checked = {q.outcome for m in modules.values() for q in m.questions}
-        for oid in outcomes:
-            if oid not in checked:
-                check.fail("outcomes.toml", f"outcome '{oid}' is not checked by any quiz question")
-        taught = {r for m in modules.values() for r in m.risks}
-        for rid in risks:
-            if rid not in taught:
-                check.fail("outcomes.toml", f"risk '{rid}' is not taught by any module")
-
+        _check_coverage(modules, outcomes, risks, check)
     # Pledges rest on modules and outcomes, so they are checked once those have loaded.
     policy, pledges, parent_aup = _load_pledges(root, modules, outcomes, pictures, check)
-
     if check.problems:
         raise ContentError(check.problems)
     return Content(bands=bands, categories=categories, outcomes=outcomes, risks=risks,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from .checks import _Checker, _read_toml
+from .checks import _Checker, _read_toml, whole_from_1
 from .model import FIXED_CHOICES, Choice, Module, Outcome, Question, Risk, Screen
 from .rules import BAND_TYPES, BANDS, CATEGORIES
 
@@ -64,13 +65,8 @@ def _choices(where: str, q: Mapping[str, Any], qtype: str, pictures: frozenset[s
     return tuple(out)
 
 
-def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks: Mapping[str, Risk],
-                 pictures: frozenset[str], check: _Checker) -> Module | None:
-    rel = str(path.relative_to(root))
-    data = _read_toml(path, root, check)
-    if data is None:
-        return None
-    before = len(check.problems)
+def _place(path: Path, rel: str, data: Mapping[str, Any], check: _Checker) -> tuple[str, Any, Any]:
+    """The module's id, band and category, each checked against its file name, folder and the 4Cs."""
     mid = check.ident(rel, data)
     if mid != path.stem:
         check.fail(rel, f"id '{mid}' must equal the file name '{path.stem}'")
@@ -82,15 +78,12 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
     category = data.get("category")
     if category not in CATEGORIES:
         check.fail(rel, f"category must be one of {', '.join(CATEGORIES)} (got {category!r})")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        check.fail(rel, "version must be a whole number from 1")
-        version = 1
-    order = data.get("order", 1)
-    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
-        check.fail(rel, "order must be a whole number from 1")
-        order = 1
+    return mid, band, category
 
+
+def _tags(rel: str, data: Mapping[str, Any], band: Any, category: Any, outcomes: Mapping[str, Outcome],
+          risks: Mapping[str, Risk], check: _Checker) -> tuple[list[str], list[str]]:
+    """The outcomes (of the module's band) and risks (of its category) the module teaches."""
     mod_outcomes = data.get("outcomes")
     if not isinstance(mod_outcomes, list) or not mod_outcomes:
         check.fail(rel, "needs a non-empty list of 'outcomes'")
@@ -109,61 +102,92 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
             check.fail(rel, f"unknown risk id '{rid}'")
         elif risks[rid].category != category:
             check.fail(rel, f"risk '{rid}' is a {risks[rid].category} risk, but the module is about {category}")
+    return mod_outcomes, mod_risks
 
-    raw_screens = data.get("screens")
+
+def _list_of(rel: str, data: Mapping[str, Any], key: str, ok, message: str, check: _Checker) -> list:
+    raw = data.get(key)
+    if not isinstance(raw, list) or not ok(len(raw)):
+        check.fail(rel, message)
+        return raw if isinstance(raw, list) else []
+    return raw
+
+
+def _screens(rel: str, data: Mapping[str, Any], pictures: frozenset[str], check: _Checker) -> list[Screen]:
     screens: list[Screen] = []
-    if not isinstance(raw_screens, list) or not 3 <= len(raw_screens) <= 6:
-        check.fail(rel, "needs 3 to 6 lesson [[screens]]")
-        raw_screens = raw_screens if isinstance(raw_screens, list) else []
-    for i, s in enumerate(raw_screens, 1):
+    for i, s in enumerate(_list_of(rel, data, "screens", lambda n: 3 <= n <= 6, "needs 3 to 6 lesson [[screens]]",
+                                   check), 1):
         w = f"{rel}, screen {i}"
         if not isinstance(s, dict):
             check.fail(w, "must be a table")
             continue
-        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures), check.text(w, s, "alt")))
+        screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures),
+                              check.text(w, s, "alt")))
+    return screens
 
-    raw_questions = data.get("questions")
-    questions: list[Question] = []
-    if not isinstance(raw_questions, list) or len(raw_questions) < 5:
-        check.fail(rel, "needs a quiz of at least 5 [[questions]]")
-        raw_questions = raw_questions if isinstance(raw_questions, list) else []
-    seen: set[str] = set()
+
+def _question(w: str, q: Mapping[str, Any], qid: str, band: Any, mod_outcomes: list[str],
+              outcomes: Mapping[str, Outcome], pictures: frozenset[str], check: _Checker) -> Question | None:
     allowed = BAND_TYPES.get(band, set())
-    for i, q in enumerate(raw_questions, 1):
-        w = f"{rel}, question {i}"
+    qtype = q.get("type")
+    if qtype not in allowed:
+        check.fail(w, f"type {qtype!r} is not used in band {band}; use one of {', '.join(sorted(allowed))}")
+        return None
+    outcome = q.get("outcome")
+    if outcome not in outcomes:
+        check.fail(w, f"unknown outcome id {outcome!r}")
+    elif outcome not in mod_outcomes:
+        check.fail(w, f"outcome '{outcome}' is not in the module's outcomes")
+    picture, alt = None, ""
+    if qtype in ("safe_or_not", "yes_no", "true_false", "scenario") or "picture" in q:
+        picture = check.picture(w, q.get("picture"), pictures)
+        alt = check.text(w, q, "alt")
+    scenario = check.text(w, q, "scenario") if qtype == "scenario" else ""
+    return Question(
+        id=qid, type=qtype, prompt=check.text(w, q, "prompt"), outcome=str(outcome),
+        explain=check.text(w, q, "explain"), choices=_choices(w, q, qtype, pictures, check),
+        picture=picture, alt=alt, scenario=scenario,
+    )
+
+
+def _questions(rel: str, data: Mapping[str, Any], band: Any, mod_outcomes: list[str], outcomes: Mapping[str, Outcome],
+               pictures: frozenset[str], check: _Checker) -> list[Question]:
+    questions: list[Question] = []
+    seen: set[str] = set()
+    raw = _list_of(rel, data, "questions", lambda n: n >= 5, "needs a quiz of at least 5 [[questions]]", check)
+    for i, q in enumerate(raw, 1):
         if not isinstance(q, dict):
-            check.fail(w, "must be a table")
+            check.fail(f"{rel}, question {i}", "must be a table")
             continue
-        qid = check.ident(w, q)
+        qid = check.ident(f"{rel}, question {i}", q)
         w = f"{rel}, question '{qid}'"
         if qid in seen:
             check.fail(w, "duplicate question id")
         seen.add(qid)
-        qtype = q.get("type")
-        if qtype not in allowed:
-            check.fail(w, f"type {qtype!r} is not used in band {band}; use one of {', '.join(sorted(allowed))}")
-            continue
-        outcome = q.get("outcome")
-        if outcome not in outcomes:
-            check.fail(w, f"unknown outcome id {outcome!r}")
-        elif outcome not in mod_outcomes:
-            check.fail(w, f"outcome '{outcome}' is not in the module's outcomes")
-        picture = None
-        alt = ""
-        if qtype in ("safe_or_not", "yes_no", "true_false", "scenario") or "picture" in q:
-            picture = check.picture(w, q.get("picture"), pictures)
-            alt = check.text(w, q, "alt")
-        scenario = check.text(w, q, "scenario") if qtype == "scenario" else ""
-        questions.append(Question(
-            id=qid, type=qtype, prompt=check.text(w, q, "prompt"), outcome=str(outcome),
-            explain=check.text(w, q, "explain"), choices=_choices(w, q, qtype, pictures, check),
-            picture=picture, alt=alt, scenario=scenario,
-        ))
+        question = _question(w, q, qid, band, mod_outcomes, outcomes, pictures, check)
+        if question is not None:
+            questions.append(question)
     taught = {q.outcome for q in questions}
     for oid in mod_outcomes:
         if oid in outcomes and oid not in taught:
             check.fail(rel, f"outcome '{oid}' is listed but no question checks it")
+    return questions
 
+
+def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks: Mapping[str, Risk],
+                 pictures: frozenset[str], check: _Checker) -> Module | None:
+    """One module file, or None when it has any fault (each reported with the file's name)."""
+    rel = str(path.relative_to(root))
+    data = _read_toml(path, root, check)
+    if data is None:
+        return None
+    before = len(check.problems)
+    mid, band, category = _place(path, rel, data, check)
+    version = whole_from_1(check, rel, data, "version")
+    order = whole_from_1(check, rel, data, "order", 1)
+    mod_outcomes, mod_risks = _tags(rel, data, band, category, outcomes, risks, check)
+    screens = _screens(rel, data, pictures, check)
+    questions = _questions(rel, data, band, mod_outcomes, outcomes, pictures, check)
     if len(check.problems) > before:
         return None
     return Module(

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from .checks import _Checker, _read_toml
+from .checks import _Checker, _read_toml, whole_from_1
 from .model import Module, Outcome, ParentAup, ParentStatement, Pledge, PledgeStatement, PolicySection
 from .rules import BANDS, MAX_PARENT_TEXT, MAX_PLEDGE_TEXT, PLEDGE_IDS, PLEDGE_SIGN
-
-
-def _int_from_1(check: _Checker, where: str, data: Mapping[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        check.fail(where, f"{key} must be a whole number from 1")
-        return 1
-    return value
 
 
 def _id_list(check: _Checker, where: str, data: Mapping[str, Any], key: str) -> list[str]:
@@ -83,13 +76,9 @@ def _covers(check: _Checker, rel: str, section: PolicySection | None, used: list
                             f"(policy.toml section '{section.id}')")
 
 
-def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], modules: Mapping[str, Module],
-                 outcomes: Mapping[str, Outcome], pictures: frozenset[str], check: _Checker) -> Pledge | None:
-    rel = str(path.relative_to(root))
-    data = _read_toml(path, root, check)
-    if data is None:
-        return None
-    before = len(check.problems)
+def _pledge_head(path: Path, rel: str, data: Mapping[str, Any], policy: Mapping[str, PolicySection],
+                 check: _Checker) -> tuple[str, list[str], Any, PolicySection | None]:
+    """The pledge's id (from its file name), the bands using it, how it is signed, its policy section."""
     pid = check.ident(rel, data)
     if pid != path.stem:
         check.fail(rel, f"id '{pid}' must equal the file name '{path.stem}'")
@@ -99,7 +88,6 @@ def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], mo
     if not isinstance(bands, list) or not bands or any(b not in BANDS for b in bands):
         check.fail(rel, f"bands must be a non-empty list of {', '.join(BANDS)} (got {bands!r})")
         bands = [b for b in bands if b in BANDS] if isinstance(bands, list) else []
-    version = _int_from_1(check, rel, data, "version")
     sign = data.get("sign")
     if sign not in PLEDGE_SIGN:
         check.fail(rel, f"sign must be one of {', '.join(PLEDGE_SIGN)} (got {sign!r})")
@@ -107,11 +95,34 @@ def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], mo
     section = policy.get(section_id) if isinstance(section_id, str) else None
     if section is None and policy:
         check.fail(rel, f"policy must name a section of policy.toml (got {section_id!r})")
-    title = check.text(rel, data, "title", limits=MAX_PLEDGE_TEXT)
-    intro = check.text(rel, data, "intro", limits=MAX_PLEDGE_TEXT)
-    picture = check.picture(rel, data.get("picture"), pictures)
-    alt = check.text(rel, data, "alt", limits=MAX_PLEDGE_TEXT)
+    return pid, bands, sign, section
 
+
+def _rests_on(w: str, item: Mapping[str, Any], bands: list[str], modules: Mapping[str, Module],
+              outcomes: Mapping[str, Outcome], check: _Checker) -> tuple[list[str], list[str]]:
+    """The modules (one at least of each band) and outcomes a promise rests on."""
+    mods = _id_list(check, w, item, "modules")
+    for mid in mods:
+        module = modules.get(mid)
+        if module is None:
+            check.fail(w, f"unknown module id '{mid}'")
+        elif module.band not in bands:
+            check.fail(w, f"module '{mid}' is for band {module.band}, which does not use this pledge")
+    for band in bands:
+        if not any(modules[m].band == band for m in mods if m in modules):
+            check.fail(w, f"names no module of band {band}: every promise rests on something each band learns")
+    outs = _id_list(check, w, item, "outcomes")
+    for oid in outs:
+        if oid not in outcomes:
+            check.fail(w, f"unknown outcome id '{oid}'")
+        elif not any(oid in modules[m].outcomes for m in mods if m in modules):
+            check.fail(w, f"outcome '{oid}' is not taught by any of the statement's modules")
+    return mods, outs
+
+
+def _statements(rel: str, data: Mapping[str, Any], bands: list[str], modules: Mapping[str, Module],
+                outcomes: Mapping[str, Outcome], pictures: frozenset[str],
+                check: _Checker) -> tuple[list[PledgeStatement], list[tuple[str, str]]]:
     raw = data.get("statements")
     if not isinstance(raw, list) or not raw:
         check.fail(rel, "needs a list of [[statements]]")
@@ -121,11 +132,10 @@ def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], mo
     pictures_used: dict[str, str] = {}
     used_policy: list[tuple[str, str]] = []
     for i, item in enumerate(raw, 1):
-        w = f"{rel}, statement {i}"
         if not isinstance(item, dict):
-            check.fail(w, "must be a table")
+            check.fail(f"{rel}, statement {i}", "must be a table")
             continue
-        sid = check.ident(w, item)
+        sid = check.ident(f"{rel}, statement {i}", item)
         w = f"{rel}, statement '{sid}'"
         if sid in ids:
             check.fail(w, "duplicate statement id")
@@ -141,28 +151,31 @@ def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], mo
             text_policy = ""
         else:
             used_policy.append((w, text_policy))
-        mods = _id_list(check, w, item, "modules")
-        for mid in mods:
-            module = modules.get(mid)
-            if module is None:
-                check.fail(w, f"unknown module id '{mid}'")
-            elif module.band not in bands:
-                check.fail(w, f"module '{mid}' is for band {module.band}, which does not use this pledge")
-        for band in bands:
-            if not any(modules[m].band == band for m in mods if m in modules):
-                check.fail(w, f"names no module of band {band}: every promise rests on something each band learns")
-        outs = _id_list(check, w, item, "outcomes")
-        for oid in outs:
-            if oid not in outcomes:
-                check.fail(w, f"unknown outcome id '{oid}'")
-            elif not any(oid in modules[m].outcomes for m in mods if m in modules):
-                check.fail(w, f"outcome '{oid}' is not taught by any of the statement's modules")
+        mods, outs = _rests_on(w, item, bands, modules, outcomes, check)
         statements.append(PledgeStatement(
             id=sid, text=check.text(w, item, "text", limits=MAX_PLEDGE_TEXT),
             why=check.text(w, item, "why", limits=MAX_PLEDGE_TEXT), picture=pic,
             alt=check.text(w, item, "alt", limits=MAX_PLEDGE_TEXT), policy=text_policy.strip(),
             modules=tuple(mods), outcomes=tuple(outs),
         ))
+    return statements, used_policy
+
+
+def _load_pledge(path: Path, root: Path, policy: Mapping[str, PolicySection], modules: Mapping[str, Module],
+                 outcomes: Mapping[str, Outcome], pictures: frozenset[str], check: _Checker) -> Pledge | None:
+    """One pledge file, or None when it has any fault (each reported with the file's name)."""
+    rel = str(path.relative_to(root))
+    data = _read_toml(path, root, check)
+    if data is None:
+        return None
+    before = len(check.problems)
+    pid, bands, sign, section = _pledge_head(path, rel, data, policy, check)
+    version = whole_from_1(check, rel, data, "version")
+    title = check.text(rel, data, "title", limits=MAX_PLEDGE_TEXT)
+    intro = check.text(rel, data, "intro", limits=MAX_PLEDGE_TEXT)
+    picture = check.picture(rel, data.get("picture"), pictures)
+    alt = check.text(rel, data, "alt", limits=MAX_PLEDGE_TEXT)
+    statements, used_policy = _statements(rel, data, bands, modules, outcomes, pictures, check)
     _covers(check, rel, section, used_policy)
     # The modules lead to the pledge: every module of the pledge's bands ends with a promise.
     named = {m for st in statements for m in st.modules}
@@ -186,7 +199,7 @@ def _load_parent_aup(root: Path, policy: Mapping[str, PolicySection], check: _Ch
     before = len(check.problems)
     if data.get("id") != "parent":
         check.fail(rel, f"id must be 'parent' (got {data.get('id')!r})")
-    version = _int_from_1(check, rel, data, "version")
+    version = whole_from_1(check, rel, data, "version")
     title = check.text(rel, data, "title", limits=MAX_PARENT_TEXT)
     intro = check.text(rel, data, "intro", limits=MAX_PARENT_TEXT)
     lists: dict[str, tuple[ParentStatement, ...]] = {}

@@ -3,8 +3,8 @@ time, and the heat maps' shades and geometry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..timeutil import format_day
 from .classes import AttemptRow

@@ -12,8 +12,9 @@ completion), ``terms`` (terms and the report to governors), ``charts`` (what the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_

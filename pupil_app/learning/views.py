@@ -77,30 +77,13 @@ def question(module_id: str, attempt_id: int):
     if attempt is None:
         abort(404)
     form = ConfirmForm()
-    error = None
-    status = 200
-    order_so_far: list[str] = []
+    answered, order_so_far, error, status = None, [], None, 200
     if request.method == "POST":
         if not form.validate():
             abort(400)
-        question_id = request.form.get("question", "")
-        target = module.question(question_id)
-        if target is not None and target.is_order and ("answer" not in request.form or request.form.get("clear")):
-            # Put-in-order questions are tapped one step at a time, carried in the form (no script).
-            order_so_far, error, status = _order_step(target)
-        else:
-            try:
-                service.answer(current_user, module, attempt, question_id, request.form.getlist("answer"))
-            except service.QuizError as exc:
-                db.session.rollback()
-                if exc.status == 409 and attempt.is_finished:
-                    return redirect(url_for("learning.result", module_id=module.id, attempt_id=attempt.id))
-                error, status = exc.message, exc.status
-            else:
-                db.session.commit()
-                if attempt.is_finished:
-                    return redirect(url_for("learning.result", module_id=module.id, attempt_id=attempt.id))
-                return redirect(url_for("learning.question", module_id=module.id, attempt_id=attempt.id))
+        answered, order_so_far, error, status = _answer(module, attempt)
+        if answered is not None:
+            return answered
     if attempt.is_finished:
         return redirect(url_for("learning.result", module_id=module.id, attempt_id=attempt.id))
     if attempt.content_version != module.version:
@@ -111,6 +94,25 @@ def question(module_id: str, attempt_id: int):
     return render_template("learning/question.html", module=module, attempt=attempt, question=current,
                            number=number, form=form, error=error, steps=steps,
                            order_so_far=order_so_far), status
+
+
+def _answer(module, attempt):
+    """A tap on a question: (where to go once answered, order steps so far, what to tell the child, status)."""
+    question_id = request.form.get("question", "")
+    target = module.question(question_id)
+    if target is not None and target.is_order and ("answer" not in request.form or request.form.get("clear")):
+        # Put-in-order questions are tapped one step at a time, carried in the form (no script).
+        return None, *_order_step(target)
+    try:
+        service.answer(current_user, module, attempt, question_id, request.form.getlist("answer"))
+    except service.QuizError as exc:
+        db.session.rollback()
+        if exc.status == 409 and attempt.is_finished:
+            return redirect(url_for("learning.result", module_id=module.id, attempt_id=attempt.id)), [], None, 200
+        return None, [], exc.message, exc.status
+    db.session.commit()
+    endpoint = "learning.result" if attempt.is_finished else "learning.question"
+    return redirect(url_for(endpoint, module_id=module.id, attempt_id=attempt.id)), [], None, 200
 
 
 def _order_step(target) -> tuple[list[str], str | None, int]:

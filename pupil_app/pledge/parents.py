@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import secrets
 from base64 import b32encode
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

@@ -17,8 +17,8 @@ from pupil_app.pledge import service, versions
 from pupil_app.schools.models import Pupil, SchoolClass
 
 from ..concern_flow import count_concerns
-from ..conftest import PASSWORD
 from ..content_factory import REAL
+from ..helpers import PASSWORD
 from .conftest import Page
 
 CONTENT = load_content(REAL)

@@ -11,8 +11,8 @@ from pupil_app.content import load_content
 from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role
 
-from ..conftest import PASSWORD
 from ..content_factory import REAL
+from ..helpers import PASSWORD
 
 CONTENT = load_content(REAL)
 pytestmark = pytest.mark.browser

@@ -16,8 +16,8 @@ from PIL import Image
 from pupil_app.content import load_content
 from pupil_app.schools.models import Role
 
-from ..conftest import PASSWORD
 from ..content_factory import REAL
+from ..helpers import PASSWORD
 
 CONTENT = load_content(REAL)
 pytestmark = pytest.mark.browser

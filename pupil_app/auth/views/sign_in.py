@@ -102,33 +102,38 @@ def picture_sign_in(token: str, pupil_id: int):
     if pupil is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
     form = ConfirmForm()
-    so_far: list[str] = []
-    error = None
-    status = 200
+    signed_in, so_far, error, status = None, [], None, 200
     if request.method == "POST":
         if not form.validate():
             abort(400)
-        so_far = request.form.get("so_far", "").split()
-        pick = request.form.get("pick", "")
-        if request.form.get("clear"):
-            so_far = []
-        elif pick not in service.PICTURE_PASSWORD_CHOICES or len(so_far) >= service.PICTURE_PASSWORD_LENGTH \
-                or any(p not in service.PICTURE_PASSWORD_CHOICES for p in so_far):
-            so_far, error, status = [], _("Let's start again. Tap your three pictures."), 400
-        else:
-            so_far.append(pick)
-            if len(so_far) == service.PICTURE_PASSWORD_LENGTH:
-                result = service.picture_sign_in(school_class, pupil.id, so_far)
-                db.session.commit()
-                if result.ok:
-                    _begin_session(result.account, "picture")
-                    return redirect(url_for("learning.home"))
-                so_far, status = [], 401
-                error = (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
-                         else _("Not quite. Let's try again!"))
+        signed_in, so_far, error, status = _tap(school_class, pupil)
+        if signed_in is not None:
+            return signed_in
     return render_template("auth/picture_sign_in.html", school_class=school_class, pupil=pupil, token=token,
                            form=form, so_far=so_far, choices=service.PICTURE_PASSWORD_CHOICES,
                            length=service.PICTURE_PASSWORD_LENGTH, error=error), status
+
+
+def _tap(school_class, pupil):
+    """One tap of the picture password (the third one signs in): (response once signed in, taps so far,
+    what to tell the child, status)."""
+    so_far = request.form.get("so_far", "").split()
+    pick = request.form.get("pick", "")
+    if request.form.get("clear"):
+        return None, [], None, 200
+    if pick not in service.PICTURE_PASSWORD_CHOICES or len(so_far) >= service.PICTURE_PASSWORD_LENGTH \
+            or any(p not in service.PICTURE_PASSWORD_CHOICES for p in so_far):
+        return None, [], _("Let's start again. Tap your three pictures."), 400
+    so_far.append(pick)
+    if len(so_far) < service.PICTURE_PASSWORD_LENGTH:
+        return None, so_far, None, 200
+    result = service.picture_sign_in(school_class, pupil.id, so_far)
+    db.session.commit()
+    if result.ok:
+        _begin_session(result.account, "picture")
+        return redirect(url_for("learning.home")), [], None, 200
+    return None, [], (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
+                      else _("Not quite. Let's try again!")), 401
 
 
 @bp.route("/badge/<token>", methods=["GET", "POST"])

@@ -106,22 +106,27 @@ def step(token: str, step: str):
     elif draft.pupil_id != pupil.id:
         return json("unknown", 404) if wants_json() else abort(404)
     if request.method == "POST":
-        if step == "send":
-            if draft is None:
-                # Only a message this child began here (its draft proves whose it is) can be sent: a
-                # copy kept in a shared device's browser is never sent as whoever is signed in now.
-                return json("unknown", 404) if wants_json() else abort(404)
-            return _send(pupil, token)
-        try:
-            _save(pupil, token, draft, step)
-        except service.ConcernError as exc:
-            db.session.rollback()
-            return _render_step(pupil, token, draft, step, error=exc.message, status=exc.status, posted=request.form)
-        except SQLAlchemyError:
-            db.session.rollback()
-            return _render_step(pupil, token, draft, step, error=CALM_FAILURE, status=503, posted=request.form)
-        return redirect(url_for("concerns.step", token=token, step=telling.step_after(step)), 303)
+        return _answer(pupil, token, draft, step)
     return _render_step(pupil, token, draft, step)
+
+
+def _answer(pupil, token: str, draft, step: str):
+    """A tap on one screen: keep the answer and go on, or send the message from the last screen."""
+    if step == "send":
+        if draft is None:
+            # Only a message this child began here (its draft proves whose it is) can be sent: a
+            # copy kept in a shared device's browser is never sent as whoever is signed in now.
+            return json("unknown", 404) if wants_json() else abort(404)
+        return _send(pupil, token)
+    try:
+        _save(pupil, token, draft, step)
+    except service.ConcernError as exc:
+        db.session.rollback()
+        return _render_step(pupil, token, draft, step, error=exc.message, status=exc.status, posted=request.form)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return _render_step(pupil, token, draft, step, error=CALM_FAILURE, status=503, posted=request.form)
+    return redirect(url_for("concerns.step", token=token, step=telling.step_after(step)), 303)
 
 
 def _save(pupil, token: str, draft, step: str) -> None:

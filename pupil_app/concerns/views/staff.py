@@ -20,39 +20,41 @@ from .common import bp, pupil_choices
 # Any staff member: log a concern about a pupil, record an incident, see what they logged
 
 
+def _record(write, thanks: str):
+    """Save what a staff member wrote, once even if sent twice: (where to go next, error, status)."""
+    try:
+        write()
+        db.session.commit()
+    except service.ConcernError as exc:
+        db.session.rollback()
+        return None, exc.message, exc.status
+    except IntegrityError:
+        db.session.rollback()  # a double submit: the first one is saved
+    else:
+        alerts.after_commit()
+    flash(thanks, "info")
+    return redirect(url_for("concerns.logged"), 303), None, 200
+
+
 @bp.route("/staff/concerns/new", methods=["GET", "POST"])
 @staff_required
 def log_concern():
     """Any teacher records a concern about a pupil (what they saw or heard, where, when)."""
     form = LogConcernForm()
     form.pupil.choices = pupil_choices(current_user.school_id)
-    status = 200
-    error = None
     if request.method == "GET":
         form.key.data = telling.new_key()
         requested = id_arg(request.args.get("pupil"))
         if requested and staff_logging.school_pupil(current_user.school_id, requested):
             form.pupil.data = requested
-    elif form.validate():
-        occurred = to_utc(form.occurred_at.data) if form.occurred_at.data else None
-        try:
-            staff_logging.log_concern(current_user, pupil_id=form.pupil.data, category=form.category.data,
-                                location=form.location.data, occurred_at=occurred, account=form.account.data,
-                                urgent=form.urgent.data, key=form.key.data)
-            db.session.commit()
-        except service.ConcernError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-        except IntegrityError:
-            db.session.rollback()  # a double submit: the first one is saved
-        else:
-            alerts.after_commit()
-        if error is None:
-            flash(_("Thank you. You logged this concern and the DSL has it."), "info")
-            return redirect(url_for("concerns.logged"), 303)
-    else:
-        status = 400
-    return render_template("concerns/log_concern.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("concerns/log_concern.html", form=form, error=None), 400 if form.is_submitted() else 200
+    occurred = to_utc(form.occurred_at.data) if form.occurred_at.data else None
+    done, error, status = _record(lambda: staff_logging.log_concern(
+        current_user, pupil_id=form.pupil.data, category=form.category.data, location=form.location.data,
+        occurred_at=occurred, account=form.account.data, urgent=form.urgent.data, key=form.key.data),
+        _("Thank you. You logged this concern and the DSL has it."))
+    return done or (render_template("concerns/log_concern.html", form=form, error=error), status)
 
 
 @bp.route("/staff/incidents/new", methods=["GET", "POST"])
@@ -60,29 +62,16 @@ def log_concern():
 def new_incident():
     """Record an online safety incident in the school's log (not about one pupil)."""
     form = IncidentForm()
-    status = 200
-    error = None
     if request.method == "GET":
         form.key.data = telling.new_key()
         form.occurred_on.data = local_today()
-    elif form.validate():
-        try:
-            staff_logging.record_incident(current_user, occurred_on=form.occurred_on.data, location=form.location.data,
-                                    description=form.description.data, action=form.action.data, key=form.key.data)
-            db.session.commit()
-        except service.ConcernError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-        except IntegrityError:
-            db.session.rollback()
-        else:
-            alerts.after_commit()
-        if error is None:
-            flash(_("Thank you. You recorded this incident and the DSL has it."), "info")
-            return redirect(url_for("concerns.logged"), 303)
-    else:
-        status = 400
-    return render_template("concerns/new_incident.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("concerns/new_incident.html", form=form, error=None), 400 if form.is_submitted() else 200
+    done, error, status = _record(lambda: staff_logging.record_incident(
+        current_user, occurred_on=form.occurred_on.data, location=form.location.data,
+        description=form.description.data, action=form.action.data, key=form.key.data),
+        _("Thank you. You recorded this incident and the DSL has it."))
+    return done or (render_template("concerns/new_incident.html", form=form, error=error), status)
 
 
 @bp.get("/staff/concerns/mine")

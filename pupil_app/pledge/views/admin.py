@@ -95,26 +95,33 @@ def admin_edit(key: str):
             abort(400)
         wording = {s.id: {"text": request.form.get(f"text-{s.id}", ""), "why": request.form.get(f"why-{s.id}", "")}
                    for s in pledge.statements}
-        preview, problems = versions.preview_wording(key, wording)
-        if problems:
-            status = 400
-        elif request.form.get("action") == "publish":
-            try:
-                version = versions.publish(current_user.school_id, key, form.change.data or "", current_user,
-                                          wording=wording, note=form.note.data or "")
-            except rules.PledgeError as exc:
-                db.session.rollback()
-                problems, status = [str(exc.message)] + exc.problems, exc.status
-            else:
-                db.session.commit()
-                flash(_("Version %(label)s is published.", label=version.label), "info")
-                return redirect(url_for("pledge.admin_versions"))
+        published, preview, problems, status = _publish(key, form, wording)
+        if published is not None:
+            return published
     elif form.change.data is None:
         form.change.data = "minor"
     changed = {p.id for p in preview or () if current.promise(p.id) is None
                or (p.text, p.why) != (current.promise(p.id).text, current.promise(p.id).why)}
     return render_template("pledge/admin/edit.html", pledge=pledge, current=current, wording=wording, form=form,
                            preview=preview, problems=problems, changed=changed), status
+
+
+def _publish(key: str, form, wording):
+    """Preview the wording; with 'publish', publish it: (redirect once published, preview, problems, status)."""
+    preview, problems = versions.preview_wording(key, wording)
+    if problems:
+        return None, preview, problems, 400
+    if request.form.get("action") != "publish":
+        return None, preview, [], 200
+    try:
+        version = versions.publish(current_user.school_id, key, form.change.data or "", current_user,
+                                   wording=wording, note=form.note.data or "")
+    except rules.PledgeError as exc:
+        db.session.rollback()
+        return None, preview, [str(exc.message)] + exc.problems, exc.status
+    db.session.commit()
+    flash(_("Version %(label)s is published.", label=version.label), "info")
+    return redirect(url_for("pledge.admin_versions")), preview, [], 200
 
 
 @bp.post("/staff/pledges/settings")

@@ -79,26 +79,30 @@ def promise(number: int):
     form = PromiseForm()
     item = text.promises[number - 1]
     if request.method == "POST":
-        if not form.validate():
-            abort(400)
-        if form.version.data != str(version.id):
-            session[SESSION_KEY] = {"v": version.id, "n": 0}
-            return render_template("pledge/message.html", title=_("Your promises have just changed"),
-                                   message=_("Let's look at them again from the start."), picture="pledge-promise.svg",
-                                   link=(url_for("pledge.start"), _("Start again"))), 409
-        if number > made + 1:
-            return _out_of_turn(made)
-        if form.promise.data != item.id:
-            abort(400)
-        made = max(made, number)
-        session[SESSION_KEY] = {"v": version.id, "n": made}
-        if number == len(text.promises):
-            return redirect(url_for("pledge.sign"))
-        return redirect(url_for("pledge.promise", number=number + 1))
+        return _promised(form, version, text, item, number, made)
     if number > made + 1:
         return _out_of_turn(made)
     return render_template("pledge/promise.html", text=text, item=item, number=number, made=made, form=form,
                            version=version)
+
+
+def _promised(form, version, text, item, number: int, made: int):
+    """'I promise' on one screen: on to the next promise, or to signing after the last."""
+    if not form.validate():
+        abort(400)
+    if form.version.data != str(version.id):
+        session[SESSION_KEY] = {"v": version.id, "n": 0}
+        return render_template("pledge/message.html", title=_("Your promises have just changed"),
+                               message=_("Let's look at them again from the start."), picture="pledge-promise.svg",
+                               link=(url_for("pledge.start"), _("Start again"))), 409
+    if number > made + 1:
+        return _out_of_turn(made)
+    if form.promise.data != item.id:
+        abort(400)
+    session[SESSION_KEY] = {"v": version.id, "n": max(made, number)}
+    if number == len(text.promises):
+        return redirect(url_for("pledge.sign"))
+    return redirect(url_for("pledge.promise", number=number + 1))
 
 
 @bp.route("/pledge/sign", methods=["GET", "POST"])
@@ -117,32 +121,37 @@ def sign():
     if request.method == "POST":
         if not form.validate() and form.csrf_token.errors:
             abort(400)
-        try:
-            posted_pupil = id_arg(form.pupil.data)
-            posted_version = id_arg(form.version.data)
-            service.sign(pupil, version_id=posted_version, posted_hash=form.text_hash.data or "", shown_text=shown,
-                         promised=made, typed_name=request.form.get("name"), language=page_language(),
-                         posted_pupil_id=posted_pupil)
-        except rules.PledgeError as exc:
-            db.session.rollback()
-            if exc.status == 400 and made == len(text.promises):
-                error, status = exc.message, 400  # a name that is not theirs: try again on this screen
-            else:
-                if exc.status == 409 and not service.has_signed_current(pupil):
-                    session[SESSION_KEY] = {"v": version.id, "n": 0}
-                link = ((url_for("pledge.mine"), _("My promises")) if service.has_signed_current(pupil)
-                        else (url_for("pledge.start"), _("Go to my promises")))
-                return render_template("pledge/message.html", title=exc.message, message="",
-                                       picture="pledge-promise.svg", link=link), exc.status
-        else:
-            db.session.commit()
-            session.pop(SESSION_KEY, None)
-            session[SIGNED_KEY] = pupil.get_id()
-            return redirect(url_for("pledge.done"))
+        signed, error, status = _signed(form, pupil, version, text, shown, made)
+        if signed is not None:
+            return signed
     if made < len(text.promises):
         return _out_of_turn(made)
     return render_template("pledge/sign.html", text=text, version=version, form=form, error=error,
                            text_hash=service.text_hash(shown)), status
+
+
+def _signed(form, pupil, version, text, shown: str, made: int):
+    """Sign: (where to go next, or None to show the screen again with the error, and its status)."""
+    try:
+        posted_pupil = id_arg(form.pupil.data)
+        posted_version = id_arg(form.version.data)
+        service.sign(pupil, version_id=posted_version, posted_hash=form.text_hash.data or "", shown_text=shown,
+                     promised=made, typed_name=request.form.get("name"), language=page_language(),
+                     posted_pupil_id=posted_pupil)
+    except rules.PledgeError as exc:
+        db.session.rollback()
+        if exc.status == 400 and made == len(text.promises):
+            return None, exc.message, 400  # a name that is not theirs: try again on this screen
+        if exc.status == 409 and not service.has_signed_current(pupil):
+            session[SESSION_KEY] = {"v": version.id, "n": 0}
+        link = ((url_for("pledge.mine"), _("My promises")) if service.has_signed_current(pupil)
+                else (url_for("pledge.start"), _("Go to my promises")))
+        return (render_template("pledge/message.html", title=exc.message, message="", picture="pledge-promise.svg",
+                                link=link), exc.status), None, exc.status
+    db.session.commit()
+    session.pop(SESSION_KEY, None)
+    session[SIGNED_KEY] = pupil.get_id()
+    return redirect(url_for("pledge.done")), None, 200
 
 
 @bp.get("/pledge/done")
