@@ -7,7 +7,7 @@ import html
 
 from pupil_app.content import load_content
 from pupil_app.extensions import db
-from pupil_app.pledge import service
+from pupil_app.pledge import versions as service
 from pupil_app.schools.models import Role, School, SchoolClass
 
 from .content_factory import REAL
