@@ -71,7 +71,7 @@ class Config:
     # Alerts to the school's DSLs when a concern arrives: no concern text, no child's name, a link.
     # Sent over SMTP when MAIL_SERVER is set; otherwise each message is written as an .eml file to
     # MAIL_OUTBOX_DIR, so nothing leaves the machine. Unsent alerts wait in the pending_mail table
-    # and are retried on the next send and by `flask concerns send-alerts` (run it from cron).
+    # until the alert sender (ALERT_SENDER below) sends them, retrying with back-off.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") != "0"  # STARTTLS on MAIL_PORT
