@@ -50,7 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import crypto, ratelimit
+    from . import crypto, datakey, ratelimit
     from .auth.service import load_account
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
@@ -67,7 +67,7 @@ def register_extensions(app: Flask) -> None:
     crypto.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
-    crypto.check_data_key(app)  # after the pragmas: its connection is the pool's first
+    datakey.enforce(app)  # refuse a wrong data key; after the pragmas: its connection is the pool's first
 
 
 def _sqlite_pragmas(app: Flask) -> None:

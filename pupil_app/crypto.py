@@ -118,18 +118,12 @@ def init_app(app) -> None:
     app.extensions["token_key"] = hashlib.sha256(b"token-hash:" + app.config["SECRET_KEY"].encode()).digest()
 
 
-def check_data_key(app) -> None:
-    """Refuse to start when no configured key opens the database's key check value (datakey.py)."""
-    from . import datakey
-
-    datakey.enforce(app)
-
-
 def encrypt(text: str) -> str:
-    """Encrypt with the key the whole deployment writes with (the one opening the check value)."""
-    from .datakey import write_fernet
-
-    return write_fernet().encrypt(text.encode("utf-8")).decode("ascii")
+    """Encrypt with the key the whole deployment writes with: the one opening the database's check
+    value (``datakey.write_fernet``, installed at start-up), else the newest key."""
+    writer = current_app.extensions.get("data_key_writer")
+    fernet = writer() if writer is not None else Fernet(current_app.extensions["fernet_keys"][0])
+    return fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
 
 def decrypt(token: str) -> str:

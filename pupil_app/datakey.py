@@ -25,6 +25,7 @@ from sqlalchemy import Text, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import crypto
 from .extensions import db
 from .timeutil import utcnow
 
@@ -71,8 +72,6 @@ def verify(app: Flask, connection) -> bytes | None:
     None when the table does not exist yet (before ``flask db upgrade``). Raises DataKeyError when
     no configured key opens it.
     """
-    from . import crypto
-
     if not inspect(connection).has_table(DataKeyCheck.__tablename__):
         return None
     keys = app.extensions["fernet_keys"]
@@ -92,6 +91,7 @@ def verify(app: Flask, connection) -> bytes | None:
 def enforce(app: Flask) -> None:
     """At start-up: refuse when the key is wrong. A database that cannot be reached is not a key
     fault (the app says so on every page and in /readyz); the check runs again when it is back."""
+    app.extensions["data_key_writer"] = write_fernet
     try:
         with app.app_context():
             try:
@@ -121,8 +121,6 @@ def _use_write_key(app: Flask, key: bytes | None) -> None:
 def write_fernet() -> Fernet:
     """The key new values are encrypted with: the one that opens the check value, re-read every few
     seconds (after a rotation every process moves to the new key within REFRESH_SECONDS)."""
-    from . import crypto
-
     app = current_app._get_current_object()
     # A changed key file (a rotation by another process) is looked at at once; otherwise every few seconds.
     if crypto.reload_key_file(app) or time.monotonic() - app.extensions.get("write_key_checked", 0.0) > REFRESH_SECONDS:

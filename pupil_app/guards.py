@@ -59,7 +59,10 @@ def refuse_malformed():
     args = request.args
     if args and (_has_control(args.keys(), _CONTROL_STRICT) or _has_control(args.values(), _CONTROL_STRICT)):
         abort(400)
-    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+            and (limit is None or (request.content_length or 0) <= limit):
+        # (a larger body is left to the route: an upload route raises its own limit and says so kindly)
         form = request.form
         if _has_control(form.keys(), _CONTROL_STRICT) or _has_control(form.values(), _CONTROL):
             abort(400)

@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from pupil_app import create_app, crypto
+from pupil_app import create_app, crypto, datakey
 from pupil_app.auth import service as auth_service
 from pupil_app.datakey import DataKeyCheck, DataKeyError
 from pupil_app.extensions import db
@@ -36,7 +36,7 @@ def _first_run(tmp_path: Path, **settings):
     app = _app(url, tmp_path, **settings)
     with app.app_context():
         db.create_all()
-    crypto.check_data_key(app)  # the check value is stored at first run
+    datakey.enforce(app)  # the check value is stored at first run
     with app.app_context():
         assert db.session.scalar(select(DataKeyCheck.token)) is not None
         db.session.remove()

@@ -282,9 +282,9 @@ def after_commit() -> None:
     if mode == "inline":
         send_safely()
     elif mode == "thread" and queued:
-        from .sender import wake
-
-        wake(current_app._get_current_object())
+        wake = current_app.extensions.get("alert_wake")  # set by sender.init_app
+        if wake is not None:
+            wake()
 
 
 def problems(school_id: int) -> dict:

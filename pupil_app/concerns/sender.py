@@ -114,6 +114,7 @@ def wake(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Start the sender thread with the process's first request (never in `flask` commands)."""
+    app.extensions["alert_wake"] = lambda: wake(app)
 
     @app.before_request
     def _ensure_sender():
