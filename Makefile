@@ -67,6 +67,7 @@ test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js b
 bench: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/classroom.py
 	$(BIN)/python bench/concerns.py
+	$(BIN)/python bench/imports.py
 
 # The coverage dashboards on a trust of 10 schools, 5,000 pupils and 1,000,000 quiz attempts.
 bench-dashboards: $(STAMPS)/install-dev translations

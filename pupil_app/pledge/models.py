@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..issued_tokens import IssuedToken
 from ..timeutil import utcnow
 
 CHANGE_KINDS = ("first", "minor", "major")
@@ -96,19 +97,13 @@ class PledgeSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ParentLink(db.Model):
+class ParentLink(IssuedToken, db.Model):
     """The per-pupil link printed on the parent letter. Only its keyed hash is stored."""
 
     __tablename__ = "parent_links"
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
-    expires_at: Mapped[datetime] = mapped_column()
-    revoked_at: Mapped[datetime | None] = mapped_column()
-    last_used_at: Mapped[datetime | None] = mapped_column()
 
 
 class ParentAcknowledgement(db.Model):

@@ -101,12 +101,16 @@ class ClassTeacher(db.Model):
 
 
 class Account(UserMixin):
-    """What pupils and staff share for sign-in: a session version that sign-out bumps."""
+    """What pupils and staff share for sign-in: a session version that sign-out bumps, and the
+    columns that pause an account after wrong tries (a mixin: each subclass has its own table)."""
 
     kind: str
     id: int
-    session_version: int
-    active: bool
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def get_id(self) -> str:
         # The session stores kind, id and version; bumping the version ends every copy of it.
@@ -141,11 +145,6 @@ class Pupil(Account, db.Model):
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(10))
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[School] = relationship()
     # Joined: every pupil request needs the class (it gives the band), so load both in one query.
@@ -175,11 +174,6 @@ class StaffUser(Account, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    failed_signins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[School] = relationship()
     role_rows: Mapped[list[StaffRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import role_required
-from ...extensions import db
 from ...forms import ConfirmForm
 from ...schools.models import School, SchoolClass
 from ...schools.service import load_school_for_admin_or_404
 from .. import service, staff_accounts
 from ..forms import ClassForm
-from .common import ADMINS, admin_load, bp, confirmed, print_cards, switch
+from .common import ADMINS, admin_load, bp, confirmed, print_cards, saved, submitted, switch
 
 # --- classes --------------------------------------------------------------------------------------
 
@@ -27,20 +26,11 @@ def _teacher_choices(school: School) -> list[tuple[int, str]]:
 def new_class(school_id: int):
     school = load_school_for_admin_or_404(current_user, school_id)
     form = ClassForm(teacher_choices=_teacher_choices(school))
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                school_class = service.create_class(school, form.name.data, form.year_group.data, form.teachers.data)
-            except service.AdminError as exc:
-                form.name.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Class %(name)s added.", name=school_class.name))
-                return redirect(url_for("admin.class_detail", class_id=school_class.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.name, lambda: service.create_class(school, form.name.data, form.year_group.data, form.teachers.data),
+        lambda made: saved(_("Class %(name)s added.", name=made.name), url_for("admin.class_detail", class_id=made.id)))
+    if done:
+        return done
     return render_template("admin/class_form.html", school=school, form=form, school_class=None), status
 
 
@@ -52,21 +42,13 @@ def class_detail(class_id: int):
     school = school_class.school
     form = ClassForm(teacher_choices=_teacher_choices(school), obj=school_class,
                      data=None if request.method == "POST" else {"teachers": [t.id for t in school_class.teachers]})
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                service.update_class(school_class, form.name.data, form.year_group.data, form.teachers.data)
-            except service.AdminError as exc:
-                db.session.rollback()
-                form.name.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("Class %(name)s saved.", name=school_class.name))
-                return redirect(url_for("admin.class_detail", class_id=school_class.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.name,
+        lambda: service.update_class(school_class, form.name.data, form.year_group.data, form.teachers.data),
+        lambda _none: saved(_("Class %(name)s saved.", name=school_class.name),
+                            url_for("admin.class_detail", class_id=school_class.id)))
+    if done:
+        return done
     pupils = [p for p in school_class.pupils if p.active]
     return render_template("admin/class_form.html", school=school, form=form, school_class=school_class,
                            pupils=pupils, confirm=ConfirmForm()), status

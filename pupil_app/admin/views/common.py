@@ -4,7 +4,7 @@ closing and reopening, printing sign-in cards.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -62,3 +62,26 @@ def print_cards(pupils, school_class, back_url: str, passwords=None):
 
 def stamp() -> str:
     return local_today().isoformat()
+
+
+def submitted(form, error_field, apply, done):
+    """A posted admin form, validated and applied: (``done(result)``, 200); or (None, 400) with the
+    reason next to ``error_field`` and nothing written; or (None, 200) when nothing was posted."""
+    if request.method != "POST":
+        return None, 200
+    if not form.validate():
+        return None, 400
+    try:
+        result = apply()
+    except service.AdminError as exc:
+        db.session.rollback()
+        error_field.errors.append(str(exc.message))
+        return None, 400
+    return done(result), 200
+
+
+def saved(message: str, url: str):
+    """Commit, say what was done, and go on."""
+    db.session.commit()
+    flash(message)
+    return redirect(url)

@@ -3,20 +3,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import role_required
 from ...auth import credentials, service as auth_service
 from ...csv_export import csv_response
-from ...extensions import db
 from ...forms import ConfirmForm
 from ...schools.models import Pupil, School, year_name
 from ...schools.service import load_school_for_admin_or_404
 from .. import pupil_accounts, service
 from ..forms import PupilForm, SearchForm
-from .common import ADMINS, admin_load, bp, confirmed, print_cards, stamp, switch
+from .common import ADMINS, admin_load, bp, confirmed, print_cards, saved, stamp, submitted, switch
 
 # --- pupils ---------------------------------------------------------------------------------------
 
@@ -61,20 +60,12 @@ def new_pupil(school_id: int):
     school = load_school_for_admin_or_404(current_user, school_id)
     form = PupilForm(class_choices=_class_choices(school), data=None if request.method == "POST" else {
         "class_id": request.args.get("class_id", type=int)})
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                pupil = pupil_accounts.create_pupil(school, form.first_name.data, form.last_name.data, form.class_id.data,
-                                             form.upn.data, form.language.data)
-            except service.AdminError as exc:
-                db.session.rollback()
-                form.first_name.errors.append(str(exc.message))
-                status = 400
-            else:
-                return print_cards([pupil], pupil.school_class, url_for("admin.pupils", school_id=school.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.first_name, lambda: pupil_accounts.create_pupil(
+            school, form.first_name.data, form.last_name.data, form.class_id.data, form.upn.data, form.language.data),
+        lambda made: print_cards([made], made.school_class, url_for("admin.pupils", school_id=school.id)))
+    if done:
+        return done
     return render_template("admin/pupil_form.html", school=school, form=form, pupil=None), status
 
 
@@ -87,22 +78,13 @@ def pupil_detail(pupil_id: int):
     if pupil.school_class and not pupil.school_class.active:
         choices.append((pupil.school_class.id, pupil.school_class.name))
     form = PupilForm(class_choices=choices, obj=pupil)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                pupil_accounts.update_pupil(pupil, form.first_name.data, form.last_name.data, form.class_id.data,
-                                     form.upn.data, form.language.data)
-            except service.AdminError as exc:
-                db.session.rollback()
-                form.first_name.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("%(name)s saved.", name=pupil.full_name))
-                return redirect(url_for("admin.pupils", school_id=school.id, class_id=pupil.class_id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.first_name, lambda: pupil_accounts.update_pupil(
+            pupil, form.first_name.data, form.last_name.data, form.class_id.data, form.upn.data, form.language.data),
+        lambda _none: saved(_("%(name)s saved.", name=pupil.full_name),
+                            url_for("admin.pupils", school_id=school.id, class_id=pupil.class_id)))
+    if done:
+        return done
     return render_template("admin/pupil_form.html", school=school, form=form, pupil=pupil, confirm=ConfirmForm(),
                            pictures=auth_service.picture_password_of(pupil)), status
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from ...schools.models import Pupil, Role, SchoolClass, StaffUser, year_name
 from ...schools.service import load_school_for_admin_or_404, trust_schools
 from .. import service
 from ..forms import SchoolForm
-from .common import ADMINS, bp, stamp
+from .common import ADMINS, bp, saved, stamp, submitted
 
 # --- home and schools -----------------------------------------------------------------------------
 
@@ -45,20 +45,12 @@ def _school_counts(school_ids: list[int]) -> dict[int, dict[str, int]]:
 def schools():
     """The trust's schools, and adding one."""
     form = SchoolForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                school = service.create_school(current_user.school.trust, form.name.data)
-            except service.AdminError as exc:
-                form.name.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("%(name)s added. Next, add its classes and an admin.", name=school.name))
-                return redirect(url_for("admin.school", school_id=school.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.name, lambda: service.create_school(current_user.school.trust, form.name.data),
+        lambda made: saved(_("%(name)s added. Next, add its classes and an admin.", name=made.name),
+                           url_for("admin.school", school_id=made.id)))
+    if done:
+        return done
     all_schools = trust_schools(current_user)
     return render_template("admin/schools.html", schools=all_schools, form=form,
                            counts=_school_counts([s.id for s in all_schools]), trust=current_user.school.trust), status
@@ -69,20 +61,12 @@ def schools():
 def edit_school(school_id: int):
     school = load_school_for_admin_or_404(current_user, school_id)
     form = SchoolForm(obj=school)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                service.rename_school(school, form.name.data)
-            except service.AdminError as exc:
-                form.name.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("The school is now called %(name)s.", name=school.name))
-                return redirect(url_for("admin.school", school_id=school.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.name, lambda: service.rename_school(school, form.name.data),
+        lambda _none: saved(_("The school is now called %(name)s.", name=school.name),
+                            url_for("admin.school", school_id=school.id)))
+    if done:
+        return done
     return render_template("admin/school_form.html", school=school, form=form), status
 
 

@@ -16,7 +16,7 @@ from ...schools.models import School, StaffUser, year_name
 from ...schools.service import load_school_for_admin_or_404
 from .. import service, staff_accounts
 from ..forms import SetPasswordForm, StaffForm
-from .common import ADMINS, admin_load, bp, confirmed, role_names, stamp, switch
+from .common import ADMINS, admin_load, bp, confirmed, role_names, saved, stamp, submitted, switch
 
 # --- staff ----------------------------------------------------------------------------------------
 
@@ -54,27 +54,24 @@ def _link_page(staff: StaffUser, token: str, new: bool):
     return response
 
 
+def _created(staff: StaffUser, token: str):
+    db.session.commit()
+    return _link_page(staff, token, new=True)
+
+
 @bp.route("/admin/schools/<int:school_id>/staff/new", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def new_staff(school_id: int):
     """A new staff account; its owner sets their own password through a one-time link."""
     school = load_school_for_admin_or_404(current_user, school_id)
     form = _staff_form(school)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                staff, token = staff_accounts.create_staff(school, current_user, form.username.data, form.display_name.data,
-                                                    form.email.data, form.roles.data, form.classes.data)
-            except service.AdminError as exc:
-                db.session.rollback()
-                form.username.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                return _link_page(staff, token, new=True)
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.username, lambda: staff_accounts.create_staff(
+            school, current_user, form.username.data, form.display_name.data, form.email.data, form.roles.data,
+            form.classes.data),
+        lambda made: _created(*made))
+    if done:
+        return done
     return render_template("admin/staff_form.html", school=school, form=form, staff=None), status
 
 
@@ -85,25 +82,30 @@ def staff_detail(staff_id: int):
     school = staff.school
     form = _staff_form(school, editing=True, obj=staff, data=None if request.method == "POST" else {
         "roles": [r.value for r in staff.roles], "classes": [c.id for c in staff.classes]})
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                staff_accounts.update_staff(staff, current_user, form.display_name.data, form.email.data, form.roles.data,
-                                     form.classes.data)
-            except service.AdminError as exc:
-                db.session.rollback()
-                form.roles.errors.append(str(exc.message))
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("%(name)s saved.", name=staff.display_name))
-                return redirect(url_for("admin.staff_list", school_id=school.id))
-        else:
-            status = 400
+    done, status = submitted(
+        form, form.roles, lambda: staff_accounts.update_staff(
+            staff, current_user, form.display_name.data, form.email.data, form.roles.data, form.classes.data),
+        lambda _none: saved(_("%(name)s saved.", name=staff.display_name),
+                            url_for("admin.staff_list", school_id=school.id)))
+    if done:
+        return done
     return render_template("admin/staff_form.html", school=school, form=form, staff=staff,
                            confirm=ConfirmForm(), role_names=role_names(),
                            may_manage=staff_accounts.may_manage_account(current_user, staff)), status
+
+
+def _new_link(staff, first):
+    """After the confirm form: ``first()``, then a new one-time set-password link shown to the admin."""
+    confirmed()
+    try:
+        first()
+        token = staff_accounts.issue_password_link(staff, current_user)
+    except service.AdminError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.staff_detail", staff_id=staff.id), 303)
+    db.session.commit()
+    return _link_page(staff, token, new=False)
 
 
 @bp.post("/admin/staff/<int:staff_id>/close")
@@ -120,16 +122,7 @@ def close_staff(staff_id: int):
 @role_required(*ADMINS)
 def reopen_staff(staff_id: int):
     staff = admin_load(StaffUser, staff_id)
-    confirmed()
-    try:
-        staff_accounts.reactivate_staff(staff, current_user)
-        token = staff_accounts.issue_password_link(staff, current_user)
-    except service.AdminError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("admin.staff_detail", staff_id=staff_id)), 303
-    db.session.commit()
-    return _link_page(staff, token, new=False)
+    return _new_link(staff, lambda: staff_accounts.reactivate_staff(staff, current_user))
 
 
 @bp.post("/admin/staff/<int:staff_id>/password-link")
@@ -137,17 +130,9 @@ def reopen_staff(staff_id: int):
 def staff_password_link(staff_id: int):
     """A new one-time link for the staff member to set a new password (older links stop working)."""
     staff = admin_load(StaffUser, staff_id)
-    confirmed()
     if not staff.active:
         abort(409)
-    try:
-        token = staff_accounts.issue_password_link(staff, current_user)
-    except service.AdminError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("admin.staff_detail", staff_id=staff_id)), 303
-    db.session.commit()
-    return _link_page(staff, token, new=False)
+    return _new_link(staff, lambda: None)
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
