@@ -93,6 +93,8 @@ class Config:
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
+    # When the year-end rollover may be done (and undone), month-day to month-day in TIMEZONE.
+    ROLLOVER_WINDOW = tuple(os.environ.get("ROLLOVER_WINDOW", "07-01:09-30").split(":", 1))
     BABEL_DEFAULT_TIMEZONE = TIMEZONE  # Flask-Babel's own formatting agrees with pupil_app.timeutil
 
 

@@ -182,7 +182,7 @@ def _pledges(school: School, rng: random.Random, now) -> None:
         if pupil.band == "eop" and roll < 0.15:
             # Signed the KS2 pledge last year, in Year 5: Year 6 is a new key stage, so they sign again.
             db.session.add(PledgeSignature(
-                pupil_id=pupil.id, school_id=school.id, class_id=None, class_name="Year 5", band="ks2",
+                pupil_id=pupil.id, school_id=school.id, class_id=None, class_name="Year 5", year_group=5, band="ks2",
                 version_id=version.id, pledge=version.pledge, major=1, minor=0,
                 text_sha256=service.text_hash(service.signed_text(
                     versions.text_of_version(version), lambda t: t)),
@@ -262,7 +262,7 @@ def _progress(pupil: Pupil, modules, rng: random.Random, now) -> None:
                 answers[q.id] = given
             when = started + timedelta(days=n, minutes=rng.randint(3, 20))
             db.session.add(QuizAttempt(pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,
-                                       module_id=module.id, content_version=module.version, answers=answers,
+                                       year_group=pupil.year_group, module_id=module.id, content_version=module.version, answers=answers,
                                        score=score, total=len(module.questions), started_at=when,
                                        finished_at=when + timedelta(minutes=rng.randint(2, 9))))
             progress.attempts += 1
@@ -336,7 +336,8 @@ def load_demo_concerns() -> int:
         created = now - timedelta(days=days, hours=2 + n)
         teacher = next((s for s in staff.values() if classes[cname] in s.classes and not s.has_role(Role.DSL)), dsl)
         concern = Concern(
-            school_id=school.id, pupil_id=pupil.id, class_id=pupil.class_id, source=source,
+            school_id=school.id, pupil_id=pupil.id, class_id=pupil.class_id, class_name=pupil.class_name,
+            year_group=pupil.year_group, source=source,
             logged_by_id=teacher.id if source == "staff" else None, idempotency_key=key, created_at=created,
             occurred_at=created - timedelta(hours=1) if source == "staff" else None, feeling=feeling, what=what,
             about=about, location=where, talk_to=("staff" if talk in ("dsl", "teacher") else talk),

@@ -12,7 +12,6 @@ from pupil_app.admin.models import StaffPasswordLink
 from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
 from pupil_app.learning.models import ModuleProgress
-from pupil_app.schools.history import Rollover, RolloverClass
 from pupil_app.schools.models import Pupil, Role, School, SchoolClass, StaffUser
 from pupil_app.timeutil import utcnow
 
@@ -369,56 +368,7 @@ def test_pupil_list_searches_and_exports(app, client, admin, school, make_class,
     assert client.get(f"/staff/admin/schools/{school.id}/pupils?class_id=abc").status_code == 400
 
 
-# --- year-end rollover ------------------------------------------------------------------------------
-
-def _rollover(client, school):
-    url = f"/staff/admin/schools/{school.id}/rollover"
-    page = text(client.get(url))
-    year = re.search(r'name="academic_year" type="hidden" value="(\d+)"', page).group(1)
-    return client.post(url, data={"csrf_token": csrf(client, url), "academic_year": year, "confirm": "y"})
-
-
-def test_rollover_moves_every_class_up_and_year_6_leave(app, client, admin, school, make_class, make_pupil):
-    classes = {name: make_class(year, school=school, name=name)
-               for name, year in (("Reception", 0), ("Year 2", 2), ("Year 5", 5), ("Year 6", 6), ("Oak", 3))}
-    kids = {name: make_pupil(c) for name, c in classes.items()}
-    page = text(client.get(f"/staff/admin/schools/{school.id}/rollover"))
-    assert "leaves: accounts closed, records kept" in page and "renamed Year 3" in page
-    r = _rollover(client, school)
-    assert r.status_code == 302
-    with app.app_context():
-        now = {c.id: c for c in db.session.scalars(select(SchoolClass))}
-        assert (now[classes["Reception"].id].name, now[classes["Reception"].id].year_group) == ("Year 1", 1)
-        assert (now[classes["Year 2"].id].name, now[classes["Year 2"].id].band) == ("Year 3", "ks2")
-        assert (now[classes["Year 5"].id].name, now[classes["Year 5"].id].band) == ("Year 6", "eop")
-        assert (now[classes["Oak"].id].name, now[classes["Oak"].id].year_group) == ("Oak", 4)
-        leavers = now[classes["Year 6"].id]
-        assert not leavers.active and leavers.name.startswith("Year 6 (left ")
-        assert not db.session.get(Pupil, kids["Year 6"].id).active
-        assert db.session.get(Pupil, kids["Year 5"].id).active
-        assert db.session.scalar(select(Rollover.pupils_left)) == 1
-        assert db.session.scalar(select(func.count()).select_from(RolloverClass)) == 5
-        assert not auth_service.pupil_password_sign_in(kids["Year 6"].username, PASSWORD).ok
-    # Once per school year: a second go (a double click, a second tab) changes nothing.
-    url = f"/staff/admin/schools/{school.id}/rollover"
-    assert "was done on" in text(client.get(url))
-    with app.app_context():
-        year = str(db.session.scalar(select(Rollover.academic_year)))
-    again = client.post(url, data={"csrf_token": csrf(client, f"/staff/admin/schools/{school.id}"),
-                                   "academic_year": year, "confirm": "y"})
-    assert again.status_code == 409 and "already been done" in text(again)
-    with app.app_context():
-        assert db.session.get(SchoolClass, classes["Oak"].id).year_group == 4
-
-
-def test_rollover_needs_the_tick_and_the_current_year(app, client, admin, school, make_class, csrf_off):
-    oak = make_class(3, school=school)
-    url = f"/staff/admin/schools/{school.id}/rollover"
-    assert client.post(url, data={"academic_year": "2026"}).status_code == 400
-    assert client.post(url, data={"academic_year": "1999", "confirm": "y"}).status_code == 409
-    assert client.post(url, data={"academic_year": "soon", "confirm": "y"}).status_code == 400
-    with app.app_context():
-        assert db.session.get(SchoolClass, oak.id).year_group == 3
+# The year-end rollover: tests/test_school_year.py.
 
 
 def test_teacher_cannot_use_admin_pages(client, make_staff, school, login_as):

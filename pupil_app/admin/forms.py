@@ -69,6 +69,7 @@ class PupilForm(FlaskForm):
     upn = StringField(_l("UPN (optional)"), validators=[
         Optional(), Length(max=13, message=_l("A UPN has 13 characters."))])
     language = SelectField(_l("Language of the pages"), validators=[Optional()])
+    namesake_ok = BooleanField(_l("A different child with the same name"))
 
     def __init__(self, *args, class_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,9 +86,12 @@ class ApplyImportForm(FlaskForm):
 
 
 class RolloverForm(FlaskForm):
+    """The rollover, confirmed by typing the year it prepares (class names and kept teachers are read
+    from the preview's own fields)."""
+
     academic_year = HiddenField()
-    confirm = BooleanField(_l("I have checked the list above and want to move every class up now."),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    typed = StringField(_l("Type the new school year, for example 2026/27, to confirm"),
+                        validators=[DataRequired(_l("Type the new school year to confirm.")), Length(max=20)])
 
 
 class SetPasswordForm(FlaskForm):

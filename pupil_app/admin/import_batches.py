@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from ..extensions import db
 from ..schools.models import School, SchoolClass, StaffUser
 from ..timeutil import utcnow
-from . import importer
+from . import import_rows, importer
 from .models import ImportBatch
 
 PREVIEW_LIFETIME = timedelta(hours=24)
@@ -24,8 +24,9 @@ def keep_preview(school: School, staff: StaffUser, filename: str, data: bytes) -
     """Keep an uploaded file for its preview page; previews older than a day are forgotten, file text and all."""
     db.session.execute(delete(ImportBatch).where(
         ImportBatch.status == "preview", ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
+    text, encoding = import_rows.decoded(data)
     batch = ImportBatch(school_id=school.id, created_by_id=staff.id, filename=filename[:200],
-                        sha256=hashlib.sha256(data).hexdigest(), content=data.decode("utf-8"))
+                        sha256=hashlib.sha256(data).hexdigest(), content=text, summary={"encoding": encoding})
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -36,8 +37,10 @@ def expired(batch: ImportBatch) -> bool:
 
 
 def plan_of(school: School, batch: ImportBatch) -> importer.Plan:
-    """What the kept file would do to the school as it is now."""
-    return importer.plan(school, batch.content.encode("utf-8"))
+    """What the kept file would do to the school as it is now (kept as UTF-8; read as the upload was)."""
+    plan = importer.plan(school, batch.content.encode("utf-8"))
+    plan.encoding = (batch.summary or {}).get("encoding", plan.encoding)
+    return plan
 
 
 def apply_batch(school: School, batch: ImportBatch, plan: importer.Plan) -> bool:
@@ -49,7 +52,7 @@ def apply_batch(school: School, batch: ImportBatch, plan: importer.Plan) -> bool
     applied = importer.apply(school, plan)
     db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(summary={
         "new": applied.new, "updated": applied.updated, "unchanged": applied.unchanged,
-        "classes": applied.classes, "class_ids": applied.class_ids}))
+        "classes": applied.classes, "class_ids": applied.class_ids, "encoding": plan.encoding}))
     return True
 
 

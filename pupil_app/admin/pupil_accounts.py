@@ -85,9 +85,20 @@ def give_first_credentials(pupil: Pupil, year_group: int) -> None:
         auth_service.set_picture_password(pupil, auth_service.random_picture_password())
 
 
+def namesakes(school: School, first: str, last: str) -> list[Pupil]:
+    """Pupils on roll with this name (any case): adding one more by hand is probably a second account."""
+    return list(db.session.scalars(select(Pupil).where(
+        Pupil.school_id == school.id, Pupil.active.is_(True), func.lower(Pupil.first_name) == first.lower(),
+        func.lower(Pupil.last_name) == last.lower())))
+
+
 def create_pupil(school: School, first: str, last: str, class_id: int, upn: str | None,
-                 language: str | None, picker: UsernamePicker | None = None) -> Pupil:
+                 language: str | None, picker: UsernamePicker | None = None, *, namesake_ok: bool = True) -> Pupil:
     first, last, school_class, upn, language = _pupil_fields(school, first, last, class_id, upn, language)
+    if not namesake_ok and (same := namesakes(school, first, last)):
+        raise AdminError(_l("%(name)s is already on roll (%(where)s). If this is a different child, tick "
+                            "'A different child with the same name' and add them again.", name=same[0].full_name,
+                            where=", ".join(p.class_name or "" for p in same)))
     pupil = Pupil(school_id=school.id, class_id=school_class.id, first_name=first, last_name=last,
                   username=(picker or UsernamePicker()).pick(first, last), upn=upn, language=language,
                   avatar=secrets.choice(AVATARS))

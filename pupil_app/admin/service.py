@@ -13,6 +13,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from unidecode import unidecode
 
 from ..auth import service as auth_service
 from ..extensions import db
@@ -82,8 +83,8 @@ def plain_text_problem(text: str, limit: int):
 
 
 def _ascii_slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]", "", folded)
+    """Plain letters a child can type: 'Łukasz' -> 'lukasz', 'Zoë' -> 'zoe' (transliterated, never dropped)."""
+    return re.sub(r"[^a-z0-9]", "", unidecode(unicodedata.normalize("NFKC", text)).lower())
 
 
 def username_base(first: str, last: str) -> str:

@@ -51,8 +51,8 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
     for c in concerns:
         when = local(c.occurred_at or c.created_at)
         where = str(labels.LOCATIONS.get(c.location or "dont_know", c.location))
-        klass = classes.get(c.class_id)
-        who = _("%(name)s (%(class)s)", name=c.pupil.full_name, **{"class": klass.name}) if klass else c.pupil.full_name
+        then = c.class_then(classes)
+        who = _("%(name)s (%(class)s)", name=c.pupil.full_name, **{"class": then}) if then else c.pupil.full_name
         intro = (_("Reported by %(who)s through Tell an adult.", who=who) if c.source == "pupil"
                  else _("Concern about %(who)s.", who=who))
         parts = [intro, _("Category: %(category)s.", category=labels.CATEGORIES[c.category])]

@@ -82,7 +82,18 @@ class Concern(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
+    # The pupil's class and year group on the day (a class moves up a year and may be renamed;
+    # the record says what was true then).
+    class_name: Mapped[str | None] = mapped_column(String(60))
+    year_group: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(10))
+
+    def class_then(self, classes: dict) -> str:
+        """The pupil's class on the day ("Year 4"), even after the class has moved up and been renamed."""
+        if self.class_name:
+            return self.class_name
+        now = classes.get(self.class_id)
+        return now.name if now else ""
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     idempotency_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -142,7 +153,7 @@ class Concern(db.Model):
 
 
 # Columns fixed once a concern is saved: the pupil's (or staff member's) report as sent.
-IMMUTABLE_CONCERN_COLUMNS = ("school_id", "pupil_id", "source", "logged_by_id", "idempotency_key", "created_at",
+IMMUTABLE_CONCERN_COLUMNS = ("school_id", "pupil_id", "class_name", "year_group", "source", "logged_by_id", "idempotency_key", "created_at",
                              "occurred_at", "feeling", "what", "about", "location", "talk_to", "talk_to_staff_id",
                              "words_enc")
 

@@ -62,7 +62,8 @@ def log_concern(staff: StaffUser, *, pupil_id: int | None, category: str, locati
     if occurred_at is not None and occurred_at > utcnow() + timedelta(minutes=5):
         raise ConcernError(400, _l("When it happened cannot be in the future."))
     text = _staff_text(account, MAX_STAFF_TEXT, _l("Say what you saw or heard."))
-    concern = Concern(school_id=staff.school_id, pupil_id=pupil.id, class_id=pupil.class_id, source="staff",
+    concern = Concern(school_id=staff.school_id, pupil_id=pupil.id, class_id=pupil.class_id,
+                      class_name=pupil.class_name, year_group=pupil.year_group, source="staff",
                       logged_by_id=staff.id, idempotency_key=key, occurred_at=occurred_at, location=location,
                       words_enc=crypto.encrypt(text), category=category, urgent=bool(urgent), status="new")
     db.session.add(concern)

@@ -237,7 +237,8 @@ def submit(pupil: Pupil, key: str, answers: Answers) -> tuple[Concern, bool]:
         raise ConcernError(400, _l("Tap a picture or write a few words, so we know how to help you."))
     staff_id = int(answers.talk_to.split("-")[1]) if answers.talk_to and answers.talk_to.startswith("staff-") else None
     concern = Concern(
-        school_id=pupil.school_id, pupil_id=pupil.id, class_id=pupil.class_id, source="pupil",
+        school_id=pupil.school_id, pupil_id=pupil.id, class_id=pupil.class_id, class_name=pupil.class_name,
+        year_group=pupil.year_group, source="pupil",
         idempotency_key=key, feeling=answers.feeling, what=answers.what, about=answers.about,
         location=answers.location, talk_to=("staff" if staff_id else answers.talk_to), talk_to_staff_id=staff_id,
         words_enc=crypto.encrypt(answers.words) if answers.words else None,

@@ -20,6 +20,7 @@ class QuizAttempt(db.Model):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"))
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
+    year_group: Mapped[int | None] = mapped_column()  # the pupil's year group on the day
     module_id: Mapped[str] = mapped_column(String(60))
     content_version: Mapped[int] = mapped_column()
     # {question_id: [choice ids]} in the order answered; [choice ids] is one id, or the order steps.

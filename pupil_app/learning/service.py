@@ -114,6 +114,7 @@ def open_attempt(pupil: Pupil, module: Module) -> QuizAttempt:
     )
     if attempt is None:
         attempt = QuizAttempt(pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,
+                              year_group=pupil.year_group,
                               module_id=module.id, content_version=module.version, answers={},
                               total=len(module.questions))
         db.session.add(attempt)

@@ -65,6 +65,7 @@ class PledgeSignature(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
     class_name: Mapped[str] = mapped_column(String(60))
+    year_group: Mapped[int | None] = mapped_column()  # on the day of signing
     band: Mapped[str] = mapped_column(String(10))
     version_id: Mapped[int] = mapped_column(ForeignKey("pledge_versions.id"), index=True)
     pledge: Mapped[str] = mapped_column(String(10))

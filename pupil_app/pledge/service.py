@@ -202,7 +202,8 @@ def record_signature(pupil: Pupil, version: PledgeVersion, *, shown_text: str | 
     school_class = pupil.school_class
     signature = PledgeSignature(
         pupil_id=pupil.id, school_id=pupil.school_id, class_id=pupil.class_id,
-        class_name=school_class.name if school_class else "", band=pupil.band, version_id=version.id,
+        class_name=school_class.name if school_class else "", year_group=pupil.year_group, band=pupil.band,
+        version_id=version.id,
         pledge=version.pledge, major=version.major, minor=version.minor, text_sha256=text_hash(shown),
         language=language, method=method,
         typed_name=(typed_name or pupil.first_name) if method == "name" else None, signed_at=signed_at or utcnow())

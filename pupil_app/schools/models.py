@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -145,6 +145,11 @@ class Pupil(Account, db.Model):
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(10))
+    # From the MIS: the name a child goes by is first_name/last_name (what pages show); the legal
+    # name is kept beside it when it differs; the date of birth tells two same-named children apart.
+    legal_first_name: Mapped[str | None] = mapped_column(String(60))
+    legal_last_name: Mapped[str | None] = mapped_column(String(60))
+    date_of_birth: Mapped[date | None] = mapped_column()
 
     school: Mapped[School] = relationship()
     # Joined: every pupil request needs the class (it gives the band), so load both in one query.
@@ -159,6 +164,15 @@ class Pupil(Account, db.Model):
     @property
     def display_name(self) -> str:
         return self.first_name
+
+    @property
+    def class_name(self) -> str | None:
+        """The class's name today: records copy it, so they keep the name of their day."""
+        return self.school_class.name if self.school_class else None
+
+    @property
+    def year_group(self) -> int | None:
+        return self.school_class.year_group if self.school_class else None
 
     @property
     def full_name(self) -> str:

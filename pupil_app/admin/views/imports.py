@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -14,17 +14,31 @@ from ...extensions import csrf, db
 from ...forms import ConfirmForm
 from ...schools.models import School
 from ...schools.service import load_school_for_admin_or_404, may_administer
-from .. import import_batches, importer
+from .. import import_batches, import_rows, importer
 from ..forms import ApplyImportForm, ImportForm
 from ..models import ImportBatch
 from .common import ADMINS, bp
 
+
+def _preview(**context):
+    return render_template("admin/import_preview.html", encodings=import_rows.ENCODINGS, **context)
+
+
 # --- CSV import -----------------------------------------------------------------------------------
+
+NOT_UTF8 = _l("Some of the file is not UTF-8 text (in a column that is not imported). Save it as 'CSV UTF-8' "
+              "and upload it again. Nothing was imported.")
+
+
+def _unreadable(data: bytes) -> bool:
+    text, _encoding = import_rows.decoded(data)
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
 
 def _import_page(school, form, *, error=None, status=200):
     return render_template("admin/import.html", school=school, form=form, error=error,
-                           max_rows=importer.MAX_ROWS, max_kb=importer.MAX_BYTES // 1000,
-                           columns=importer.COLUMNS), status
+                           max_rows=import_rows.MAX_ROWS, max_kb=import_rows.MAX_BYTES // 1000,
+                           columns=import_rows.COLUMNS), status
 
 
 @bp.route("/admin/schools/<int:school_id>/import", methods=["GET", "POST"])
@@ -35,7 +49,7 @@ def import_pupils(school_id: int):
     school = load_school_for_admin_or_404(current_user, school_id)
     # A little more than the app's usual limit, so an over-long file is still read far enough to
     # tell the admin how many rows it has instead of a bare "too large".
-    request.max_content_length = importer.MAX_UPLOAD_BYTES
+    request.max_content_length = import_rows.MAX_UPLOAD_BYTES
     try:
         form = ImportForm()
         if request.method == "GET":
@@ -43,20 +57,20 @@ def import_pupils(school_id: int):
         if not form.validate():
             return _import_page(school, form, status=400)
         upload = form.file.data
-        data = upload.read(importer.MAX_UPLOAD_BYTES + 1)
+        data = upload.read(import_rows.MAX_UPLOAD_BYTES + 1)
     except RequestEntityTooLarge:
         return _import_page(school, ImportForm(formdata=None), status=413, error=_(
             "The file is larger than %(mb)s MB; a pupil import is at most %(kb)s KB. Nothing was imported.",
-            mb=importer.MAX_UPLOAD_BYTES // (1024 * 1024), kb=importer.MAX_BYTES // 1000))
+            mb=import_rows.MAX_UPLOAD_BYTES // (1024 * 1024), kb=import_rows.MAX_BYTES // 1000))
     try:
         plan = importer.plan(school, data)
-    except importer.FileProblem as exc:
+    except import_rows.FileProblem as exc:
         return _import_page(school, form, status=400, error=str(exc.message))
     if not plan.ok:
-        return render_template("admin/import_preview.html", school=school, plan=plan, batch=None,
+        return _preview(school=school, plan=plan, batch=None,
                                filename=upload.filename or "", form=None), 422
-    if not importer.is_utf8(data):  # bad bytes in a column the import ignores: still not a UTF-8 file
-        return _import_page(school, form, status=400, error=str(importer.NOT_UTF8))
+    if _unreadable(data):  # bytes no encoding reads, in a column the import ignores: refused, not stored
+        return _import_page(school, form, status=400, error=str(NOT_UTF8))
     batch = import_batches.keep_preview(school, current_user, upload.filename or "", data)
     db.session.commit()
     return redirect(url_for("admin.import_batch", batch_id=batch.id), 303)
@@ -84,7 +98,7 @@ def import_batch(batch_id: int):
     if import_batches.expired(batch):
         abort(410)
     plan = import_batches.plan_of(school, batch)
-    return render_template("admin/import_preview.html", school=school, plan=plan, batch=batch,
+    return _preview(school=school, plan=plan, batch=batch,
                            filename=batch.filename, form=ApplyImportForm()), (200 if plan.ok else 409)
 
 
@@ -102,7 +116,7 @@ def apply_import(batch_id: int):
         abort(410)
     plan = import_batches.plan_of(school, batch)
     if not plan.ok:
-        return render_template("admin/import_preview.html", school=school, plan=plan, batch=batch,
+        return _preview(school=school, plan=plan, batch=batch,
                                filename=batch.filename, form=ApplyImportForm(), changed=True), 409
     try:
         if import_batches.apply_batch(school, batch, plan):

@@ -62,7 +62,8 @@ def new_pupil(school_id: int):
         "class_id": request.args.get("class_id", type=int)})
     done, status = submitted(
         form, form.first_name, lambda: pupil_accounts.create_pupil(
-            school, form.first_name.data, form.last_name.data, form.class_id.data, form.upn.data, form.language.data),
+            school, form.first_name.data, form.last_name.data, form.class_id.data, form.upn.data, form.language.data,
+            namesake_ok=form.namesake_ok.data),
         lambda made: print_cards([made], made.school_class, url_for("admin.pupils", school_id=school.id)))
     if done:
         return done

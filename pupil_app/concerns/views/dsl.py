@@ -72,7 +72,7 @@ def inbox_csv():
               _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, format_local(c.created_at), c.pupil.full_name,
-             classes[c.class_id].name if c.class_id in classes else "", labels.SOURCES[c.source],
+             c.class_then(classes), labels.SOURCES[c.source],
              labels.CATEGORIES[c.category], labels.FEELINGS.get(c.feeling, ""), labels.WHAT.get(c.what, ""),
              labels.ABOUT.get(c.about, ""), labels.LOCATIONS.get(c.location, ""), labels.STATUSES[c.status],
              labels.OUTCOMES.get(c.outcome, ""), _("Yes") if c.urgent else _("No"),
