@@ -210,3 +210,22 @@ def test_a_route_marked_accepts_json_still_takes_json(app):
     client = fresh.test_client()
     assert client.post("/echo-json", json={"a": 1}).get_json() == {"got": {"a": 1}}
     assert client.post("/echo-json", json={"a": "b\x00"}).status_code == 200  # its own validation's job
+
+
+def test_bytes_no_encoding_reads_in_an_ignored_csv_column_are_a_400_and_nothing_is_kept(app, make_school, make_staff,
+                                                                                      login_as):
+    import io
+
+    from pupil_app.admin.models import ImportBatch
+
+    school = make_school()
+    admin = login_as(make_staff(Role.ADMIN, school=school), test_client=app.test_client())
+    url = f"/staff/admin/schools/{school.id}/import"
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', admin.get(url).get_data(as_text=True)).group(1)
+    # 0x81 is neither UTF-8 nor Windows-1252, in a column the import does not read.
+    body = b"UPN,Legal Forename,Legal Surname,NC Year,Reg Group,Notes\r\n,Ada,Jones,3,Oak,caf\x81\x8d\r\n"
+    response = admin.post(url, data={"csrf_token": token, "file": (io.BytesIO(body), "p.csv")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 400 and "Nothing was imported" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
