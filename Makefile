@@ -7,7 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMPS := .make-stamps
-export FLASK_APP := wsgi.py
+export FLASK_APP := pupil_app
+export FLASK_CONFIG ?= development
+export APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint install install-dev browser translations extract-translations bench bench-dashboards bench-faults clean
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+# Development only, and public: production refuses to start with it (ProductionConfig.check).
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 def _database_url(default: str) -> str:
@@ -29,7 +34,7 @@ class Config:
     """Defaults shared by every environment."""
 
     APP_NAME = "Safe Online"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'pupil_app.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
@@ -47,9 +52,17 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
-    # Sign-in hardening.
-    FAILED_SIGNINS_BEFORE_LOCK = 5
-    SIGNIN_LOCK = timedelta(minutes=5)
+    # Sign-in hardening (auth.throttle): wrong tries slow the guesser; they never lock the owner out.
+    PASSWORD_FAILS_PER_CLIENT_ACCOUNT = "5 per 5 minutes"
+    PASSWORD_FAILS_PER_CLIENT = "50 per 10 minutes"
+    PASSWORD_FAILS_PER_ACCOUNT = "20 per hour"
+    PICTURE_FAILS_PER_PUPIL = "5 per 10 minutes"
+    PICTURE_FAILS_PER_DEVICE = "10 per 10 minutes"
+    PICTURE_FAILS_PER_CLASS = "40 per 10 minutes"
+    # The class page takes picture sign-ins only while a teacher has opened the class for a lesson:
+    # for CLASS_OPEN_FOR, and never past SCHOOL_DAY_ENDS (school time zone).
+    CLASS_OPEN_FOR = timedelta(hours=3)
+    SCHOOL_DAY_ENDS = os.environ.get("SCHOOL_DAY_ENDS", "17:00")
     SIGNIN_RATE_LIMIT = os.environ.get("SIGNIN_RATE_LIMIT", "300 per minute")
     BADGE_LIFETIME = timedelta(days=int(os.environ.get("BADGE_LIFETIME_DAYS", "400")))
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
@@ -117,19 +130,41 @@ class TestingConfig(Config):
     ALERT_SENDER = "inline"
 
 
+def _hosts(raw: str | None) -> list[str]:
+    return [h.strip() for h in (raw or "").split(",") if h.strip()]
+
+
 class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
     ALERT_SENDER = os.environ.get("ALERT_SENDER", "process")
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
+    # Links in emails come only from here (never from a request's Host header).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL") or None
+    # Requests for any other host are refused (400): the host of APP_BASE_URL, plus TRUSTED_HOSTS
+    # (comma-separated, e.g. the address a load balancer's health check uses).
+    TRUSTED_HOSTS = _hosts(os.environ.get("TRUSTED_HOSTS")) or None
 
     @classmethod
     def check(cls) -> None:
         """Refuse to start without the settings a real deployment must provide."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "APP_BASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 f"Production needs {' and '.join(missing)} in the environment; refusing to start."
             )
+        secret = os.environ["SECRET_KEY"]
+        if secret == DEV_SECRET_KEY or len(secret) < 32:
+            raise RuntimeError("SECRET_KEY must be a long random value (at least 32 characters), never the "
+                               "development one; refusing to start.")
+        base = urlsplit(os.environ["APP_BASE_URL"])
+        if base.scheme not in ("http", "https") or not base.hostname:
+            raise RuntimeError("APP_BASE_URL must be the site's address, e.g. https://safe.school.example; "
+                               "refusing to start.")
+
+    @classmethod
+    def trusted_hosts(cls) -> list[str]:
+        hosts = [urlsplit(os.environ["APP_BASE_URL"]).hostname]
+        return hosts + [h for h in _hosts(os.environ.get("TRUSTED_HOSTS")) if h not in hosts]
 
 
 CONFIGS = {

@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +98,7 @@ def seed(env: dict) -> dict:
     from pupil_app.extensions import db
     from pupil_app.pledge import service, versions
     from pupil_app.schools.models import Pupil, School, SchoolClass, Trust
+    from pupil_app.timeutil import utcnow
 
     app = create_app("production")
     with app.app_context():
@@ -106,7 +108,9 @@ def seed(env: dict) -> dict:
         trust = Trust(name="Bench Trust")
         school = School(trust=trust, name="Bench Primary")
         ks2 = SchoolClass(school=school, name="Year 4", year_group=4, signin_token=auth.new_class_token())
-        rec = SchoolClass(school=school, name="Reception", year_group=0, signin_token=auth.new_class_token())
+        # Opened for the lesson by the teacher (the class page takes picture sign-ins only then).
+        rec = SchoolClass(school=school, name="Reception", year_group=0, signin_token=auth.new_class_token(),
+                          signin_open_until=utcnow() + timedelta(hours=3))
         db.session.add_all([trust, school, ks2, rec])
         db.session.flush()
         hashed = auth.hash_password(PASSWORD)  # the production argon2id profile
@@ -264,7 +268,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="pupil-bench-"))
     env = dict(os.environ)
     env.update({
-        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40,
+        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40, "APP_BASE_URL": "http://127.0.0.1",
         "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}",
         "DATA_KEY_FILE": str(tmp / "data.key"), "SESSION_COOKIE_SECURE": "0", "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),

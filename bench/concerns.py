@@ -319,7 +319,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="pupil-bench-concerns-"))
     env = dict(os.environ)
     env.update({
-        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40,
+        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40, "APP_BASE_URL": "http://127.0.0.1",
         "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}",
         "DATA_KEY_FILE": str(tmp / "data.key"), "SESSION_COOKIE_SECURE": "0", "INSTANCE_PATH": str(tmp),
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"), "PYTHONPATH": str(ROOT),

@@ -49,7 +49,8 @@ CHUNK = 20_000
 def bench_env(database_url: str, tmp: Path) -> dict:
     env = dict(os.environ)
     env.update({
-        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": database_url,
+        "FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40, "APP_BASE_URL": "http://127.0.0.1",
+        "DATABASE_URL": database_url,
         "DATA_KEY_FILE": str(tmp / "data.key"), "SESSION_COOKIE_SECURE": "0", "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
     })

@@ -23,6 +23,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         ProductionConfig.check()
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
         app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(os.environ["DATABASE_URL"])
+        app.config["APP_BASE_URL"] = os.environ["APP_BASE_URL"].rstrip("/")
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts()
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -46,6 +48,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    from .logredact import install
+
+    install()  # no token or search words in any log line
     return app
 
 
@@ -102,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
+    from .filtering.views import bp as filtering_bp
     from .health import bp as health_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
@@ -115,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(filtering_bp)
     declare_static(app)
 
 

@@ -2,7 +2,9 @@
 
 A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return) is read as a
 formula by Excel, LibreOffice and Google Sheets; such text cells get a leading apostrophe so they
-stay text ("CSV injection"). Numbers are written as numbers.
+stay text ("CSV injection"). Spreadsheets also skip leading spaces, line feeds and no-break spaces,
+and some read full-width forms (＝, ＋, －, ＠) as their ASCII twins, so the first character that is
+not white space is checked after NFKC normalisation. Numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -10,11 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from flask import Response
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula (see the module's note)."""
+    if text.startswith(FORMULA_START):
+        return True
+    stripped = text.lstrip()  # every Unicode space: line feed, no-break space, ideographic space ...
+    return bool(stripped) and unicodedata.normalize("NFKC", stripped[0]) in ("=", "+", "-", "@")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -27,7 +38,7 @@ def neutralise(value) -> object:
     if isinstance(value, (int, float)):
         return value
     text = str(value)
-    if text.startswith(FORMULA_START):
+    if looks_like_formula(text):
         return "'" + text
     return text
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from .auth import service as auth_service
 from .content import current_content
+from .demo_hillside import load_hillside_people
 from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
 from .pledge import parents, service, versions
@@ -39,7 +40,7 @@ DEMO_STAFF = {
     # Trust-level: administers every school of the trust and sees the trust's anonymised figures.
     "trust.demo": ("Dr Helen Price", (Role.TRUST_ADMIN,), ()),
 }
-# A second school of the trust, so the trust overview compares schools (no sign-in accounts).
+# A second school of the trust, so the trust overview compares schools (its sign-in accounts: demo_hillside).
 OTHER_SCHOOL = "Hillside Primary"
 OTHER_CLASSES = (("Robins", 0, 20), ("Kestrels", 2, 23), ("Oak", 3, 25), ("Ash", 5, 24))
 FIRST_NAMES = (
@@ -74,7 +75,8 @@ def load_demo(seed: int = 2026) -> bool:
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise RuntimeError("Demo data is never loaded in production.")
     if demo_exists():
-        return load_demo_concerns() > 0
+        people = load_hillside_people(OTHER_SCHOOL, DEMO_PASSWORD)
+        return load_demo_concerns() + _load_filtering() > 0 or people > 0
     rng = random.Random(seed)
     trust = Trust(name=TRUST_NAME)
     school = School(trust=trust, name=SCHOOL_NAME)
@@ -127,8 +129,18 @@ def load_demo(seed: int = 2026) -> bool:
     db.session.flush()
     _pledges(school, random.Random(seed + 1), now)
     _pledges(other, random.Random(seed + 2), now)
+    load_hillside_people(OTHER_SCHOOL, DEMO_PASSWORD)
     load_demo_concerns()
+    _load_filtering()
     return True
+
+
+def _load_filtering() -> int:
+    """The filtering lead it.demo, two website reports, three monitoring alerts and a review."""
+    from .filtering import demo as filtering_demo
+
+    school = db.session.scalar(select(School).join(Trust).where(Trust.name == TRUST_NAME, School.name == SCHOOL_NAME))
+    return filtering_demo.load(school, DEMO_PASSWORD)
 
 
 def _fill_classes(school, classes, layout, used, demo_hash, content, rng, now) -> None:

@@ -15,7 +15,7 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, Response, g, jsonify, render_template, request, session
 from flask_babel import force_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -83,6 +83,11 @@ def _forget_database(app: Flask) -> tuple[bool, str]:
 
 def _page(code: int, title, message, staff: bool, language: str, retry: bool = False):
     headers = {"Retry-After": str(RETRY_AFTER)} if retry else {}
+    from flask.globals import request_ctx
+
+    if request_ctx and request_ctx.url_adapter is None:
+        # A request for a host this site does not serve (TRUSTED_HOSTS): no links can be built.
+        return Response(f"{code} {title}", mimetype="text/plain"), code, headers
     with force_locale(language):
         body = render_template("error.html", code=code, title=str(title), message=str(message), staff_page=staff,
                                request_id=request_id(), retry=retry)

@@ -102,6 +102,17 @@ class FailOpenLimiter:
                 self._failed(exc)
         return self.local.hit(item, *key), self.local
 
+    def run(self, op):
+        """``op(limiter, storage)`` on the shared counters, or on this process's when they are away."""
+        if self._use_shared():
+            try:
+                result = op(self.limiter, self.storage)
+                self._recovered()
+                return result
+            except Exception as exc:  # noqa: BLE001 - any storage fault: fail open to memory counters
+                self._failed(exc)
+        return op(self.local, self.local_storage)
+
     def reset(self) -> None:
         self.local_storage.reset()
         if self.shared:
@@ -154,3 +165,52 @@ def rate_limited(setting: str, scope: str, methods: tuple[str, ...] = ("GET", "P
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+# ---- counters for the sign-in throttles (auth.throttle) -------------------------------------------
+# Each helper fails open: when the counter store (Redis) is away, the counting moves to this
+# process's memory (FailOpenLimiter); anything else that fails lets sign-in carry on, logged.
+
+def _limiter() -> FailOpenLimiter:
+    return current_app.extensions["rate_limiter"]
+
+
+def _key(*parts: object) -> tuple[str, ...]:
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX", ""),) + tuple(str(p) for p in parts)
+
+
+def under(limit: str, *parts: object) -> bool:
+    """True while fewer than ``limit`` (e.g. "5 per 10 minutes") hits are counted for ``parts``."""
+    try:
+        return _limiter().run(lambda lim, _s: lim.test(parse(limit), *_key(*parts)))
+    except Exception:  # noqa: BLE001 - fail open
+        log.warning("rate-limit store unavailable; %s not checked", parts[:1], exc_info=True)
+        return True
+
+
+def count(limit: str, *parts: object) -> bool:
+    """Count one hit for ``parts``; False when that went over ``limit``."""
+    try:
+        return _limiter().run(lambda lim, _s: lim.hit(parse(limit), *_key(*parts)))
+    except Exception:  # noqa: BLE001 - fail open
+        log.warning("rate-limit store unavailable; %s not counted", parts[:1], exc_info=True)
+        return True
+
+
+def forget(limit: str, *parts: object) -> None:
+    """Clear the counter for ``parts`` (an adult lifts a pause)."""
+    try:
+        _limiter().run(lambda lim, _s: lim.clear(parse(limit), *_key(*parts)))
+    except Exception:  # noqa: BLE001 - fail open
+        log.warning("rate-limit store unavailable; %s not cleared", parts[:1], exc_info=True)
+
+
+def generation(*parts: object, bump: bool = False) -> int:
+    """A number that an adult's "let them sign in" moves on, so every counter keyed with it restarts."""
+    key = "/".join(_key("generation", *parts))
+    try:
+        return _limiter().run(lambda _l, storage: storage.incr(key, 30 * 24 * 3600) if bump
+                              else int(storage.get(key) or 0))
+    except Exception:  # noqa: BLE001 - fail open
+        log.warning("rate-limit store unavailable; generation of %s not read", parts[:1], exc_info=True)
+        return 0

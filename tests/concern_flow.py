@@ -57,6 +57,16 @@ def tell(client, feeling="worried", what="unkind", about="me", where="school", w
     return base, client.post(f"{base}/send", data=send_form(client, base))
 
 
+def session_hash_of(app, client) -> str:
+    """The hash a draft started by ``client``'s session carries (see concerns.sessions)."""
+    from pupil_app import crypto
+
+    with client.session_transaction() as sess:
+        sid = sess["tell_sid"]
+    with app.app_context():
+        return crypto.token_hash("tell-session:" + sid)
+
+
 def count_concerns(app, **where) -> int:
     with app.app_context():
         query = select(func.count()).select_from(Concern)

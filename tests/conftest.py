@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, delete, event, text
@@ -22,6 +23,7 @@ from pupil_app.auth import service as auth_service
 from pupil_app.extensions import db
 from pupil_app.pledge import service, versions
 from pupil_app.schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
+from pupil_app.timeutil import utcnow
 from tests.helpers import PASSWORD, Ids  # noqa: F401  (PASSWORD: the fixtures' and tests' password)
 
 _counter = itertools.count(1)
@@ -105,8 +107,10 @@ def make_class(app, make_school):
     def make(year_group: int = 4, school: Ids | None = None, name: str | None = None) -> Ids:
         school = school or make_school()
         with app.app_context():
+            # Open for picture sign-in, as a teacher opens it for a lesson (tests of the gate close it).
             c = SchoolClass(school_id=school.id, name=name or f"Class {next(_counter)}", year_group=year_group,
-                            signin_token=auth_service.new_class_token())
+                            signin_token=auth_service.new_class_token(),
+                            signin_open_until=utcnow() + timedelta(hours=3))
             db.session.add(c)
             db.session.commit()
             return Ids(id=c.id, school_id=school.id, token=c.signin_token, year_group=year_group)

@@ -30,6 +30,8 @@ def test_only_expected_routes_are_public(app):
         # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the
         # room, and a message whose session ended mid-way is kept (never shown back) until they sign in.
         "concerns.start", "concerns.calm", "concerns.step",
+        # A monitoring system posts alerts with its school's revocable token (checked in the view).
+        "filtering.api_alerts",
     ])
 
 
@@ -43,6 +45,8 @@ def people(make_class, make_pupil, make_staff):
         "dsl": make_staff(Role.DSL, classes=(school_class,)),
         "admin": make_staff(Role.ADMIN, classes=(school_class,)),
         "trust_admin": make_staff(Role.TRUST_ADMIN, classes=(school_class,)),
+        "online_safety_lead": make_staff(Role.ONLINE_SAFETY_LEAD, classes=(school_class,)),
+        "filtering_lead": make_staff(Role.FILTERING_LEAD, classes=(school_class,)),
     }
 
 

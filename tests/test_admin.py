@@ -392,11 +392,13 @@ def test_staff_nav_shows_the_pages_each_role_has(client, make_staff, school, log
 def test_roles_an_editor_may_give(app, make_staff, school):
     from pupil_app.admin import service, staff_accounts
 
-    ids = [make_staff(*roles, school=school).id for roles in ((Role.ADMIN,), (Role.ADMIN, Role.DSL), (Role.TRUST_ADMIN,))]
+    ids = [make_staff(*roles, school=school).id
+           for roles in ((Role.ADMIN,), (Role.ADMIN, Role.DSL), (Role.TRUST_ADMIN,))]
     with app.test_request_context():
         admin, dsl_admin, trust = (db.session.get(StaffUser, i) for i in ids)
-        assert staff_accounts.assignable_roles(admin) == [Role.TEACHER, Role.ADMIN]
-        assert staff_accounts.assignable_roles(dsl_admin) == [Role.TEACHER, Role.DSL, Role.ADMIN]
-        assert staff_accounts.assignable_roles(trust) == [Role.TEACHER, Role.DSL, Role.ADMIN, Role.TRUST_ADMIN]
+        leads = [Role.ONLINE_SAFETY_LEAD, Role.FILTERING_LEAD]  # admins name them; neither reads concerns
+        assert staff_accounts.assignable_roles(admin) == [Role.TEACHER, Role.ADMIN] + leads
+        assert staff_accounts.assignable_roles(dsl_admin) == [Role.TEACHER, Role.DSL, Role.ADMIN] + leads
+        assert staff_accounts.assignable_roles(trust) == [Role.TEACHER, Role.DSL, Role.ADMIN] + leads + [Role.TRUST_ADMIN]
         with pytest.raises(service.AdminError, match="a DSL or a trust admin gives the DSL role"):
             staff_accounts.update_staff(dsl_admin, admin, "X", None, ["admin", "dsl", "trust_admin"], [])

@@ -91,7 +91,8 @@ def test_the_database_holds_no_concern_text(app, login_as, school, outbox):
         staff_logging.record_incident(staff, occurred_on=date.today(), location="Room-Narwhal-3", key=telling.new_key(),
                                 description="Incident-Axolotl-42", action="Action-Pangolin-9")
         pupil = db.session.get(Pupil, school.pupil.id)
-        telling.save_step(telling.new_draft(pupil, telling.new_key()), pupil, "words", {"words": "Draft-Wombat-610"})
+        telling.save_step(telling.new_draft(pupil, telling.new_key(), "s" * 64), pupil, "words",
+                          {"words": "Draft-Wombat-610"})
         db.session.commit()
     dump = database_text(app)
     assert "Quentinella" in dump  # the search works: what is not encrypted is found
@@ -199,8 +200,9 @@ def test_a_failed_alert_is_retried_and_the_concern_is_on_the_dashboard_regardles
     assert result.exit_code == 1 and "failed (will be retried): 1" in result.output
     monkeypatch.undo()
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", outbox)
-    with app.app_context():
-        db.session.execute(update(PendingMail).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    with app.app_context():  # (ten minutes later: not combined with the first alert)
+        db.session.execute(update(PendingMail).values(next_attempt_at=utcnow() - timedelta(seconds=1),
+                                                      created_at=utcnow() - timedelta(minutes=10)))
         db.session.commit()
     # The next concern's own send also retries the earlier one: both go out.
     tell(signed_in(app, login_as, school.pupil), words="second")
@@ -312,7 +314,7 @@ def _seed_encrypted(app) -> dict:
         handling.add_entry(staff, concern, "note", "entry text", "a reason")
         staff_logging.record_incident(staff, occurred_on=date.today(), location="Hall", description="desc", action="act",
                                 key=telling.new_key())
-        draft = telling.new_draft(pupil, telling.new_key())
+        draft = telling.new_draft(pupil, telling.new_key(), "s" * 64)
         telling.save_step(draft, pupil, "words", {"words": "draft words"})
         db.session.commit()
         return {"class_id": klass.id, "pupil_id": pupil.id, "concern_id": concern.id}
@@ -384,22 +386,24 @@ def test_rotation_with_keys_from_the_environment(tmp_path):
 
 # ---- housekeeping and the demo ------------------------------------------------------------------
 
-def test_old_unsent_messages_are_forgotten_but_waiting_ones_are_kept(app, school, in_app, runner):
+def test_messages_whose_session_ended_reach_the_dsl_marked_and_empty_ones_go(app, school, in_app, runner):
     def drafts():
         pupil = db.session.get(Pupil, school.pupil.id)
         old = ConcernDraft(token="old-draft-AAAAAAAAAAAA", pupil_id=pupil.id, school_id=pupil.school_id,
-                           updated_at=utcnow() - timedelta(days=31))
-        waiting = ConcernDraft(token="waiting-draft-AAAAAAAA", pupil_id=pupil.id, school_id=pupil.school_id,
-                               updated_at=utcnow() - timedelta(days=31), send_requested_at=utcnow())
-        fresh = ConcernDraft(token="fresh-draft-AAAAAAAAAA", pupil_id=pupil.id, school_id=pupil.school_id)
-        db.session.add_all([old, waiting, fresh])
+                           what="stranger", session_hash="a" * 64, updated_at=utcnow() - timedelta(hours=2))
+        empty = ConcernDraft(token="empty-draft-AAAAAAAAAA", pupil_id=pupil.id, school_id=pupil.school_id,
+                             feeling="ok", session_hash="b" * 64, updated_at=utcnow() - timedelta(hours=2))
+        fresh = ConcernDraft(token="fresh-draft-AAAAAAAAAA", pupil_id=pupil.id, school_id=pupil.school_id,
+                             what="unkind", session_hash="c" * 64)
+        db.session.add_all([old, empty, fresh])
 
     in_app(drafts)
-    result = runner.invoke(args=["concerns", "forget-drafts"])
-    assert "Unsent messages forgotten: 1." in result.output
+    result = runner.invoke(args=["concerns", "end-drafts"])
+    assert "Interrupted messages delivered to the DSL: 1." in result.output
     with app.app_context():
-        assert set(db.session.scalars(select(ConcernDraft.token))) == {"waiting-draft-AAAAAAAA",
-                                                                       "fresh-draft-AAAAAAAAAA"}
+        assert set(db.session.scalars(select(ConcernDraft.token))) == {"fresh-draft-AAAAAAAAAA"}
+        concern = db.session.scalar(select(Concern))
+        assert concern.interrupted and concern.what == "stranger" and concern.urgent
 
 
 def test_the_demo_dsl_has_a_realistic_dashboard_and_loading_again_changes_nothing(app, runner, client):

@@ -123,7 +123,7 @@ def test_the_school_overview_counts_pledges_and_concerns_but_never_shows_words_o
         assert _row(html, "concerns-heading", "All concerns")[0] == "3"
         report = text(client.get(f"/staff/coverage/schools/{year4.id}/report"))
         assert _row(report, "pledge-heading", "Year 4") == ["3", "2", "66%"]
-        assert _row(report, "concerns-heading", "Contact")[0] == "2"
+        assert _row(report, "concerns-heading", "Contact")[0] == "fewer than 5"  # governors: no small numbers
         for page in (html, report):
             for secret in ("Quentin", "group chat", "second account", "Zephyrine", "Ada", "Ben"):
                 assert secret not in page
@@ -145,3 +145,33 @@ def test_the_trust_overview_shows_pledge_completion_per_school(app, client, logi
         name = db.session.get(School, school.id).name
     html = text(client.get("/staff/coverage/trust"))
     assert _row(html, "pledge-heading", name) == ["6", "3", "50%"]
+
+
+def test_the_report_to_governors_counts_incidents_and_outcomes_and_hides_small_numbers(
+        app, login_as, client, make_class, make_pupil, make_staff):
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from pupil_app.concerns import staff_logging, telling
+    from pupil_app.concerns.models import Concern
+    from pupil_app.schools.models import StaffUser
+
+    year4 = make_class(4, name="Year 4")
+    kids = [make_pupil(year4, first_name=f"Kid{n}") for n in range(6)]
+    staff = make_staff(Role.DSL, Role.ADMIN, classes=(year4,))
+    today = date.today()
+    with app.app_context():
+        for kid in kids:
+            concern, _new = telling.submit(db.session.get(Pupil, kid.id), telling.new_key(),
+                                           telling.Answers(feeling="sad", what="unkind"))
+            concern.social_care_on = today  # a marker: the DSL referred it
+        staff_logging.record_incident(db.session.get(StaffUser, staff.id), occurred_on=today, location="ICT suite",
+                                      description="A pop-up advert", action=None, key=telling.new_key())
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Concern)) == 6
+    login_as(staff)
+    report = text(client.get(f"/staff/coverage/schools/{year4.school_id}/report"))
+    assert _row(report, "concerns-heading", "Referred to children's social care")[0] == "6"
+    assert _row(report, "concerns-heading", "Incidents recorded in the log")[0] == "fewer than 5"
+    assert "Average across the four risks" in report and "All four" not in report

@@ -43,7 +43,7 @@ def late_records(app, make_class, make_pupil, make_staff):
             conn.execute(sql("UPDATE concerns SET created_at = :t WHERE id = :id"), {"t": LATE_ON_1_JUNE, "id": concern_id})
             conn.execute(sql("UPDATE pledge_signatures SET signed_at = :t WHERE pupil_id = :id"),
                          {"t": LATE_ON_1_JUNE, "id": pupil.id})
-    dsl = make_staff(Role.DSL, school=year4)
+    dsl = make_staff(Role.DSL, classes=(year4,))  # of year4's school
     teacher = make_staff(Role.TEACHER, classes=(year4,))
     return year4, concern_id, dsl, teacher
 

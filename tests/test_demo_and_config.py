@@ -64,6 +64,7 @@ def test_demo_accounts_sign_in(app, runner, client):
 def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("APP_BASE_URL", "https://safe.school.example")
     with pytest.raises(RuntimeError, match="SECRET_KEY and DATABASE_URL"):
         create_app("production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
@@ -73,6 +74,7 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
 
 def test_production_never_loads_demo_data(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("APP_BASE_URL", "https://safe.school.example")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     monkeypatch.setenv("DATA_KEY_FILE", str(tmp_path / "data.key"))
     prod = create_app("production", DATA_KEY_FILE=tmp_path / "data.key")

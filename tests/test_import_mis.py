@@ -122,3 +122,20 @@ def test_adding_the_same_child_twice_by_hand_asks_first(app, client, admin, scho
     assert add(namesake_ok="y").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Pupil)) == 2
+
+
+def test_a_oneroster_export_imports_with_the_same_preview_and_rules(app, client, admin, school):
+    r = _upload(client, school, "oneroster_xporter.zip")
+    assert r.status_code == 303, text(r)[:400]
+    preview = text(client.get(r.location))
+    assert "3 new pupils" in preview and "3 Oak" in preview and "Robins" in preview
+    assert "Teach" not in preview and "Gone" not in preview  # staff and deleted users are not pupils
+    assert apply(client, r.location).status_code == 303
+    with app.app_context():
+        got = {p.first_name: (p.upn, p.school_class.name, p.school_class.year_group)
+               for p in db.session.scalars(select(Pupil))}
+    assert got == {"Maya": ("D10000000001A", "3 Oak", 3), "Rhys": ("D10000000002B", "3 Oak", 3),
+                   "Ela": ("D10000000005E", "Robins", 0)}
+    # The same export again changes nothing.
+    again = _upload(client, school, "oneroster_xporter.zip")
+    assert "importing it would change nothing" in text(client.get(again.location))

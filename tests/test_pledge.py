@@ -331,9 +331,14 @@ def test_minor_version_asks_nobody_again_and_major_asks_everyone_at_their_next_s
     assert fresh(app, login_as, pupil).get("/learn/").status_code == 200
     assert "I always ask an adult before I go on the internet." in text(fresh(app, login_as, pupil).get("/pledge/mine"))
 
-    # A major version: the same session carries on; the next sign-in is held at the pledge.
+    # A major version is asked once more, with its consequence in numbers; nothing changes until confirmed.
     r = admin.post("/staff/pledges/versions/ks2/shipped",
                    data={"csrf_token": csrf(admin, "/staff/pledges/versions"), "change": "major"})
+    assert r.status_code == 409 and "1 pupils who have signed will be asked to sign again" in text(r)
+    assert count(app, PledgeVersion) == 2
+    # Confirmed: the same session carries on; the next sign-in is held at the pledge.
+    r = admin.post("/staff/pledges/versions/ks2/shipped",
+                   data={"csrf_token": csrf(admin, "/staff/pledges/versions"), "change": "major", "confirmed": "1"})
     assert r.status_code == 302
     assert pupil_now.get("/learn/").status_code == 200
     next_time = fresh(app, login_as, pupil)
@@ -413,18 +418,25 @@ def test_school_sign_again_date_asks_everyone_once_it_comes(app, make_pupil, log
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     r = admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"),
                                                     "resign_from": tomorrow})
+    assert r.status_code == 409 and "will be asked to sign again" in text(r)  # the numbers first
+    r = admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"),
+                                                    "resign_from": tomorrow, "confirmed": "1"})
     assert r.status_code == 302
     assert "That date has not come yet." in text(admin.get("/staff/pledges/versions"))
     assert fresh(app, login_as, pupil).get("/learn/").status_code == 200
     today = date.today().isoformat()
     admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"),
-                                                "resign_from": today})
+                                                "resign_from": today, "confirmed": "1"})
     client = fresh(app, login_as, pupil)
     assert client.get("/learn/").location == "/pledge/"
     assert "It's a new school year" in text(client.get("/pledge/"))
     r = admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"),
                                                     "resign_from": "31/02/2026"})
     assert r.status_code == 400 and "That is not a date" in text(r)
+    last_year = (date.today() - timedelta(days=400)).isoformat()  # a date in the past would rewrite the past
+    r = admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"),
+                                                    "resign_from": last_year, "confirmed": "1"})
+    assert r.status_code == 400 and "Choose today or a later date" in text(r)
     admin.post("/staff/pledges/settings", data={"csrf_token": csrf(admin, "/staff/pledges/versions"), "clear": "1"})
     assert fresh(app, login_as, pupil).get("/learn/").status_code == 200
 

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pupil_app"
-DOMAINS = {"auth", "learning", "pledge", "concerns", "coverage", "admin", "schools", "content"}
+DOMAINS = {"auth", "learning", "pledge", "concerns", "coverage", "admin", "schools", "content", "filtering"}
 MAX_MODULE_LINES = 500
 MAX_VIEW_LINES = 30
 

@@ -29,6 +29,11 @@ def _backfill(table: str, when: str, columns: dict[str, tuple[str, str]]) -> Non
 
 
 def upgrade():
+    with op.batch_alter_table("concern_entries") as batch:
+        batch.add_column(sa.Column("happened_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("corrects_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(batch.f("fk_concern_entries_corrects_id_concern_entries"), "concern_entries",
+                                 ["corrects_id"], ["id"])
     with op.batch_alter_table("pupils") as batch:
         batch.add_column(sa.Column("legal_first_name", sa.String(length=60), nullable=True))
         batch.add_column(sa.Column("legal_last_name", sa.String(length=60), nullable=True))
@@ -91,6 +96,10 @@ def downgrade():
         batch.drop_constraint("fk_rollovers_undone_by_id_staff_users", type_="foreignkey")
         batch.drop_column("undone_by_id")
         batch.drop_column("undone_at")
+    with op.batch_alter_table("concern_entries") as batch:
+        batch.drop_constraint("fk_concern_entries_corrects_id_concern_entries", type_="foreignkey")
+        batch.drop_column("corrects_id")
+        batch.drop_column("happened_at")
     for table, columns in (("quiz_attempts", ["year_group"]), ("pledge_signatures", ["year_group"]),
                            ("concerns", ["year_group", "class_name"]),
                            ("pupils", ["date_of_birth", "legal_last_name", "legal_first_name"])):

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from unidecode import unidecode
 
+from .. import csv_export
 from ..auth import service as auth_service
 from ..extensions import db
 from ..schools.models import Pupil, School, SchoolClass, StaffUser, Trust
@@ -48,7 +49,7 @@ def clean(text: str | None) -> str:
 
 
 def looks_like_formula(text: str) -> bool:
-    return text[:1] in ("=", "+", "-", "@", "\t", "\r")
+    return csv_export.looks_like_formula(text)
 
 
 NAME_PUNCTUATION = set(" '’-.")

@@ -16,6 +16,7 @@ from ..auth import service as auth_service
 from ..extensions import db
 from ..schools.models import Role, School, SchoolClass, StaffRole, StaffUser
 from ..timeutil import utcnow
+from . import staff_guard
 from .models import StaffPasswordLink
 from .service import (
     MAX_DISPLAY_NAME,
@@ -37,7 +38,7 @@ def assignable_roles(editor: StaffUser) -> list[Role]:
     roles = [Role.TEACHER]
     if editor.has_role(Role.DSL, Role.TRUST_ADMIN):
         roles.append(Role.DSL)
-    roles.append(Role.ADMIN)
+    roles += [Role.ADMIN, Role.ONLINE_SAFETY_LEAD, Role.FILTERING_LEAD]
     if editor.has_role(Role.TRUST_ADMIN):
         roles.append(Role.TRUST_ADMIN)
     return roles
@@ -113,7 +114,9 @@ def create_staff(school: School, editor: StaffUser, username: str, display_name:
                       email=_email(email),
                       # Nobody knows this password: the account works once its owner follows the link.
                       password_hash=auth_service.hash_password(secrets.token_urlsafe(32)))
-    staff.role_rows = [StaffRole(role=r.value) for r in _roles(editor, roles)]
+    new_roles = _roles(editor, roles)
+    _guard(None, editor, staff.display_name, staff.email, new_roles)
+    staff.role_rows = [StaffRole(role=r.value) for r in new_roles]
     staff.classes = _classes_for(school, class_ids)
     db.session.add(staff)
     try:
@@ -121,7 +124,20 @@ def create_staff(school: School, editor: StaffUser, username: str, display_name:
     except IntegrityError as exc:  # the same username created at the same moment elsewhere
         db.session.rollback()
         raise AdminError(_l("The username %(name)s is taken.", name=username)) from exc
+    staff_guard.record_change(staff, editor, frozenset(), None, created=True)
     return staff, issue_password_link(staff, editor)
+
+
+def send_notices() -> None:
+    """After the commit: send what ``staff_guard`` queued for the school's DSLs."""
+    staff_guard.alerts.after_commit()
+
+
+def _guard(staff: StaffUser | None, editor: StaffUser, display_name: str, email: str | None, roles) -> None:
+    try:
+        staff_guard.check_change(staff, editor, display_name, email, roles)
+    except staff_guard.GuardError as exc:
+        raise AdminError(exc.message) from exc
 
 
 def update_staff(staff: StaffUser, editor: StaffUser, display_name: str, email: str | None, roles: list[str],
@@ -129,11 +145,15 @@ def update_staff(staff: StaffUser, editor: StaffUser, display_name: str, email: 
     new_roles = _roles(editor, roles, staff.roles)
     if staff.id == editor.id and not {Role.ADMIN, Role.TRUST_ADMIN} & set(new_roles) & staff.roles:
         raise AdminError(_l("You cannot take away your own admin role: ask another admin."))
-    staff.display_name = _display_name(display_name)
-    staff.email = _email(email)
+    name, address = _display_name(display_name), _email(email)
+    _guard(staff, editor, name, address, new_roles)
+    old_roles, old_email = staff.roles, staff.email
+    staff.display_name, staff.email = name, address
     have = {r.role: r for r in staff.role_rows}
     staff.role_rows = [have.get(r.value) or StaffRole(role=r.value) for r in new_roles]
     staff.classes = _classes_for(staff.school, class_ids)
+    db.session.flush()
+    staff_guard.record_change(staff, editor, old_roles, old_email)
     db.session.flush()
 
 

@@ -66,33 +66,26 @@ def verify_password(stored: str | None, password: str) -> bool:
         return False
 
 
-def _locked(account: Pupil | StaffUser) -> bool:
-    return account.locked_until is not None and account.locked_until > utcnow()
-
-
 def _record_failure(account: Pupil | StaffUser) -> None:
+    """Count the wrong try (shown to staff). Nothing locks here: ``auth.throttle`` slows the guesser."""
     account.failed_signins += 1
-    if account.failed_signins >= current_app.config["FAILED_SIGNINS_BEFORE_LOCK"]:
-        account.locked_until = utcnow() + current_app.config["SIGNIN_LOCK"]
-        account.failed_signins = 0
     db.session.flush()
 
 
 def _record_success(account: Pupil | StaffUser) -> None:
-    if account.failed_signins or account.locked_until:
+    # (``locked_until`` marks an account-wide slow-down for staff pages; it runs out by itself, or an
+    # adult lifts it: the owner signing in on a known device does not end it for everyone else.)
+    if account.failed_signins:
         account.failed_signins = 0
-        account.locked_until = None
         db.session.flush()
 
 
 def _check_secret(account: Pupil | StaffUser | None, good: bool) -> SignInResult:
     if account is None:
         return SignInResult(None, "invalid")
-    if _locked(account):
-        return SignInResult(None, "locked")
     if not good:
         _record_failure(account)
-        return SignInResult(None, "locked" if _locked(account) else "invalid")
+        return SignInResult(None, "invalid")
     if not account.active:
         return SignInResult(None, "invalid")
     _record_success(account)
@@ -114,8 +107,9 @@ def pupil_password_sign_in(username: str, password: str) -> SignInResult:
 
 
 def set_picture_password(pupil: Pupil, sequence: list[str] | tuple[str, ...]) -> None:
-    if len(sequence) != PICTURE_PASSWORD_LENGTH or any(p not in PICTURE_PASSWORD_CHOICES for p in sequence):
-        raise ValueError("A picture password is 3 pictures from the grid.")
+    if len(sequence) != PICTURE_PASSWORD_LENGTH or any(p not in PICTURE_PASSWORD_CHOICES for p in sequence) \
+            or len(set(sequence)) != len(sequence):
+        raise ValueError("A picture password is 3 different pictures from the grid.")
     pupil.picture_password = crypto.encrypt(" ".join(sequence))
     db.session.flush()
 
@@ -129,7 +123,8 @@ def picture_password_of(pupil: Pupil) -> tuple[str, ...] | None:
 
 
 def random_picture_password() -> tuple[str, ...]:
-    return tuple(secrets.choice(PICTURE_PASSWORD_CHOICES) for _ in range(PICTURE_PASSWORD_LENGTH))
+    """Three different pictures (9 x 8 x 7 = 504 sequences; a repeat is easy to see over a shoulder)."""
+    return tuple(secrets.SystemRandom().sample(PICTURE_PASSWORD_CHOICES, PICTURE_PASSWORD_LENGTH))
 
 
 def class_by_token(token: str) -> SchoolClass | None:

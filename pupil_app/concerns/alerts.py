@@ -25,8 +25,9 @@ from datetime import UTC, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context, has_request_context, url_for
+from flask import current_app, g, has_app_context
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select, update
 
@@ -43,14 +44,17 @@ MAX_ATTEMPTS = 30  # about a day of back-off; then the alert is shown as failed 
 CLAIM_FOR = timedelta(seconds=60)
 CLAIM_BATCH = 20
 _budget = threading.local()
+# Alerts about one pupil within this long are combined into the first (every concern is still stored
+# and on the dashboard); an urgent concern after non-urgent ones is still alerted at once.
+COMBINE_WITHIN = timedelta(minutes=5)
 
 
 def _link(endpoint: str, **values) -> str:
-    """An absolute link into the DSL dashboard (which asks the reader to sign in)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["APP_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link into the DSL dashboard (which asks the reader to sign in). Built from
+    APP_BASE_URL only, never from the request's Host header (which anyone can set)."""
+    base = urlsplit(current_app.config["APP_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def concern_link(concern_id: int) -> str:
@@ -82,14 +86,24 @@ def _every_language(build) -> list[str]:
     return out
 
 
-def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = None) -> int:
+def _queue(school_id: int, subject, intro, link: str | None, concern_id: int | None = None,
+           addresses: list[str] | None = None, opener=None) -> int:
     """Queue alerts (flushed with the concern; a sender delivers them once committed). ``subject``
-    and ``intro`` build the text in the current language; the message carries every language."""
+    and ``intro`` build the text in the current language; the message carries every language.
+    ``addresses`` (default: the school's DSLs) and ``opener`` (default: "Open it on the DSL
+    dashboard") serve other domains."""
     subjects = " / ".join(_every_language(subject))
-    body = "\n\n----\n\n".join(_every_language(lambda: "\n\n".join((
-        intro(), _("Open it on the DSL dashboard (you will be asked to sign in):") + "\n" + link,
-        _("This email deliberately contains no details."))) + "\n"))
-    addresses = dsl_addresses(school_id)
+    opener = opener or (lambda: _("Open it on the DSL dashboard (you will be asked to sign in):"))
+
+    def text() -> str:
+        parts = [intro()]
+        if link:
+            parts.append(opener() + "\n" + link)
+        parts.append(_("This email deliberately contains no details."))
+        return "\n\n".join(parts) + "\n"
+
+    body = "\n\n----\n\n".join(_every_language(text))
+    addresses = dsl_addresses(school_id) if addresses is None else addresses
     now = utcnow()
     rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
                         body=body, next_attempt_at=now, claimed_until=None) for address in addresses]
@@ -102,8 +116,34 @@ def _queue(school_id: int, subject, intro, link: str, concern_id: int | None = N
     return len(addresses)
 
 
+def queue(school_id: int, subject, intro, link: str, addresses: list[str], opener=None) -> int:
+    """Queue an alert of another domain (filtering, monitoring) to ``addresses``: no details, a link."""
+    return _queue(school_id, subject, intro, link, addresses=addresses, opener=opener)
+
+
+def link_to(endpoint: str, **values) -> str:
+    return _link(endpoint, **values)
+
+
+def _already_alerted(concern: Concern) -> bool:
+    """An alert about this pupil went (or is going) out in the last few minutes, and it covers this
+    concern: it was urgent, or this one is not."""
+    recent = db.session.execute(
+        select(Concern.urgent).join(PendingMail, PendingMail.concern_id == Concern.id)
+        .where(Concern.pupil_id == concern.pupil_id, Concern.id != concern.id,
+               PendingMail.created_at >= utcnow() - COMBINE_WITHIN)).scalars().all()
+    return bool(recent) and (any(recent) or not concern.urgent)
+
+
 def queue_new_concern(concern: Concern) -> int:
-    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many."""
+    """Queue one alert per DSL of the concern's school (flushed with the concern). Returns how many.
+
+    A pupil's concerns within a few minutes share one alert (a child tapping Send again and again,
+    or someone flooding the DSL's inbox): the concerns are all stored, the email goes once.
+    """
+    if _already_alerted(concern):
+        log.info("Concern %s: combined into the alert sent for the same pupil in the last few minutes.", concern.id)
+        return 0
     name = db.session.get(School, concern.school_id).name
 
     def subject():
@@ -112,10 +152,19 @@ def queue_new_concern(concern: Concern) -> int:
 
     def intro():
         if concern.urgent:
-            return _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
-        return _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+            text = _("A new safeguarding concern has been recorded at %(school)s and marked urgent.", school=name)
+        else:
+            text = _("A new safeguarding concern has been recorded at %(school)s.", school=name)
+        return text + " " + _("More concerns about the same pupil in the next few minutes are not emailed "
+                              "separately: they are on the dashboard.")
 
     return _queue(concern.school_id, subject, intro, concern_link(concern.id), concern.id)
+
+
+def queue_notice(school_id: int, subject, intro, addresses: list[str] | None = None) -> int:
+    """A notice about the school's safeguarding set-up (a new DSL, a DSL's address changed): to the
+    school's DSLs, or to ``addresses``. Sent like alerts, once the change has committed."""
+    return _queue(school_id, subject, intro, None, addresses=addresses)
 
 
 def queue_new_incident(incident: Incident) -> int:

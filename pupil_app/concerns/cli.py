@@ -2,7 +2,7 @@
 
     flask concerns sender          the alert sender, running until stopped (production: its own service)
     flask concerns send-alerts     one pass of the sender: send alert emails that are due
-    flask concerns forget-drafts   delete unsent "Tell an adult" messages older than 30 days
+    flask concerns end-drafts      deliver "Tell an adult" messages whose session ended (marked so)
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import delete
 
 from ..extensions import db
-from ..timeutil import utcnow
 
 concerns_cli = AppGroup("concerns", help="Concerns: alert emails and unsent messages.")
 
@@ -42,13 +40,15 @@ def sender(poll: float | None) -> None:
         click.echo("Alert sender stopped.")
 
 
-@concerns_cli.command("forget-drafts")
-def forget_drafts() -> None:
-    """Delete unsent messages nobody has touched for 30 days (sent ones are concerns, kept for good)."""
-    from .models import ConcernDraft
-    from .service import DRAFT_KEEP
+@concerns_cli.command("end-drafts")
+def end_drafts() -> None:
+    """Unsent messages untouched for an hour belong to a session that has ended: what the child had
+    chosen goes to the DSL, marked as interrupted; empty ones are deleted. Run it from cron."""
+    from . import alerts
+    from .sessions import end_stale
 
-    result = db.session.execute(delete(ConcernDraft).where(
-        ConcernDraft.send_requested_at.is_(None), ConcernDraft.updated_at < utcnow() - DRAFT_KEEP))
+    delivered = end_stale()
     db.session.commit()
-    click.echo(f"Unsent messages forgotten: {result.rowcount}.")
+    if delivered:
+        alerts.after_commit()
+    click.echo(f"Interrupted messages delivered to the DSL: {delivered}.")

@@ -65,9 +65,12 @@ class EntryForm(FlaskForm):
         DataRequired(_l("Write what was done or decided.")),
         Length(max=MAX_ENTRY, message=_l("That text is too long (at most %(max)d characters).")),
     ])
-    reason = TextAreaField(_l("Reason (for a decision)"), validators=[
+    reason = TextAreaField(_l("Reason (a decision needs one)"), validators=[
         Optional(), Length(max=MAX_REASON, message=_l("That text is too long (at most %(max)d characters).")),
     ])
+    happened_at = DateTimeLocalField(_l("When it happened (leave empty for now)"), validators=[Optional()],
+                                     format="%Y-%m-%dT%H:%M")
+    corrects = SelectField(_l("This entry corrects"), coerce=_coerce_int_or_none, validators=[Optional()])
 
 
 class HandlingForm(FlaskForm):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -51,13 +51,23 @@ def _change(staff: StaffUser, concern: Concern, changes: list[str], reason: str 
     db.session.flush()
 
 
-def add_entry(staff: StaffUser, concern: Concern, kind: str, text: str | None, reason: str | None) -> ConcernEntry:
+def add_entry(staff: StaffUser, concern: Concern, kind: str, text: str | None, reason: str | None, *,
+              happened_at: datetime | None = None, corrects: int | None = None) -> ConcernEntry:
+    """A chronology entry (append-only). A decision needs its reason; ``happened_at`` (naive UTC) is when
+    it happened if not now; ``corrects`` names an earlier entry of this concern that this one corrects."""
     if kind not in ENTRY_KINDS or kind == "change":
         raise ConcernError(400, _l("Choose what kind of entry this is."))
     body = _staff_text(text, MAX_ENTRY, _l("Write what was done or decided."))
     why = _staff_text(reason, MAX_REASON)
+    if kind == "decision" and not why:
+        raise ConcernError(400, _l("Give the reason for this decision: the record must say why."))
+    if happened_at is not None and happened_at > utcnow():
+        raise ConcernError(400, _l("When it happened cannot be in the future."))
+    if corrects is not None and not any(e.id == corrects and e.kind != "change" for e in concern.entries):
+        raise ConcernError(400, _l("Choose an entry of this concern to correct."))
     entry = ConcernEntry(concern_id=concern.id, kind=kind, text_enc=crypto.encrypt(body),
-                         reason_enc=crypto.encrypt(why) if why else None, author_id=staff.id)
+                         reason_enc=crypto.encrypt(why) if why else None, author_id=staff.id,
+                         happened_at=happened_at, corrects_id=corrects)
     db.session.add(entry)
     concern.updated_at = utcnow()
     db.session.flush()

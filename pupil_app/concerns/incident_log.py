@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..schools.models import StaffUser
-from ..timeutil import day_start_utc, local
+from ..timeutil import day_start_utc, format_day, local
 from . import labels
 from .inbox import classes_of
-from .models import Concern, ConcernEntry, Incident
+from .models import MARKERS, Concern, ConcernEntry, Incident
 
 # ---------------------------------------------------------------------------------------------
 # The online safety incident log (policy appendix 6) and CSV
@@ -26,12 +26,27 @@ class LogRow:
     description: str
     action: str
     recorded_by: str
-    kind: str  # "concern" | "incident"
+    kind: str  # "concern" | "incident" (| "filtering": rows from filtering.service.log_rows)
     ref: int
 
 
 def school_year_start(today: date) -> date:
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+# What the log's "Action taken" tells: what was done, decided and said, and who was informed when.
+LOG_KINDS = ("action", "decision", "conversation")
+
+
+def _actions(concern: Concern, entries: list[ConcernEntry]) -> list[str]:
+    corrected = {e.corrects_id for e in entries if e.corrects_id}
+    out = [f"{format_day(e.when, 'dd/MM/yyyy')}: {labels.ENTRY_KINDS[e.kind]}: {e.text or ''}"
+           for e in entries if e.id not in corrected]
+    for marker in MARKERS:
+        day = getattr(concern, marker)
+        if day:
+            out.append(f"{format_day(day, 'dd/MM/yyyy')}: {labels.MARKERS[marker]}")
+    return out
 
 
 def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRow]:
@@ -44,7 +59,7 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
     if concerns:
         for entry in db.session.scalars(select(ConcernEntry).where(
                 ConcernEntry.concern_id.in_([c.id for c in concerns]),
-                ConcernEntry.kind.in_(("action", "decision"))).order_by(ConcernEntry.id)):
+                ConcernEntry.kind.in_(LOG_KINDS)).order_by(ConcernEntry.id)):
             entries.setdefault(entry.concern_id, []).append(entry)
     classes = classes_of(staff.school_id)
     rows: list[LogRow] = []
@@ -60,7 +75,7 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
             parts.append(_("Pupil chose: %(what)s.", what=labels.WHAT[c.what]))
         if c.words:
             parts.append(c.words)
-        actions = [e.text or "" for e in entries.get(c.id, [])]
+        actions = _actions(c, entries.get(c.id, []))
         if c.outcome:
             actions.append(_("Outcome: %(outcome)s", outcome=labels.OUTCOMES[c.outcome]))
         recorder = c.logged_by or c.assigned_to or next((e.author for e in entries.get(c.id, []) if e.author), None)
@@ -70,5 +85,8 @@ def incident_log(staff: StaffUser, date_from: date, date_to: date) -> list[LogRo
             Incident.school_id == staff.school_id, Incident.occurred_on >= date_from, Incident.occurred_on <= date_to)):
         rows.append(LogRow(i.occurred_on, i.location or "", i.description or "", i.action or "",
                            i.recorded_by.display_name, "incident", i.id))
+    from ..filtering import service as filtering  # filtering reports and their actions (same row shape)
+
+    rows.extend(filtering.log_rows(staff.school_id, date_from, date_to))
     rows.sort(key=lambda r: (r.day, r.kind, r.ref))
     return rows

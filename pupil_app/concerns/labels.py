@@ -29,6 +29,7 @@ PUPIL_ABOUT = {
 }
 PUPIL_WHERE = {
     "school": _l("At school"),
+    "school_web": _l("On a website or app at school"),
     "home": _l("At home"),
     "game": _l("In a game"),
     "app": _l("In an app or on a video site"),
@@ -69,6 +70,7 @@ ABOUT = {
 }
 LOCATIONS = {
     "school": _l("At school"),
+    "school_web": _l("A website or app at school"),
     "home": _l("At home"),
     "game": _l("In a game"),
     "app": _l("In an app or on a video site"),
@@ -106,3 +108,4 @@ SOURCES = {
     "pupil": _l("Pupil (Tell an adult)"),
     "staff": _l("Staff member"),
 }
+INTERRUPTED = _l("Not sent by the child: the session ended")

@@ -33,7 +33,7 @@ WHAT_TO_CATEGORY = {
 CATEGORIES = ("content", "contact", "conduct", "commerce", "bullying", "unsure")
 FEELINGS = ("worried", "sad", "scared", "angry", "confused", "ok")
 ABOUT_CHOICES = ("me", "someone_else", "not_sure")
-LOCATIONS = ("school", "home", "game", "app", "dont_know")
+LOCATIONS = ("school", "school_web", "home", "game", "app", "dont_know")
 STAFF_LOCATIONS = LOCATIONS + ("other",)
 STATUSES = ("new", "acknowledged", "in_progress", "closed")
 OUTCOMES = ("resolved_in_school", "monitoring", "early_help", "social_care", "police", "no_further_action")
@@ -53,9 +53,10 @@ class ConcernDraft(db.Model):
     """A pupil's "Tell an adult" flow in progress, one row per flow, kept on the server.
 
     The token is both the flow's address (``/tell/<token>/...``) and the idempotency key of the
-    concern it becomes, so a retried or doubled "Send" finds the concern already made. A pupil whose
-    session ran out mid-flow still has their choices here; ``send_requested_at`` marks a flow whose
-    "Send" arrived after the session ended, delivered when the same pupil signs in again.
+    concern it becomes, so a retried or doubled "Send" finds the concern already made. Only the
+    pupil who started it, in the same session (``session_hash``: a keyed hash of that session's
+    random id), can write, read or send it; when that session ends, what was chosen goes to the DSL
+    marked as interrupted (``concerns.sessions``) and the draft is gone.
     """
 
     __tablename__ = "concern_drafts"
@@ -71,7 +72,7 @@ class ConcernDraft(db.Model):
     words_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    send_requested_at: Mapped[datetime | None] = mapped_column()
+    session_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Concern(db.Model):
@@ -108,6 +109,8 @@ class Concern(db.Model):
     talk_to: Mapped[str | None] = mapped_column(String(20))
     talk_to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     words_enc: Mapped[str | None] = mapped_column(Text)
+    # Not sent by the child: their session ended mid-message, and what they had chosen was delivered.
+    interrupted: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     # The DSL's handling: every change writes a chronology entry and an audit row.
     category: Mapped[str] = mapped_column(String(20))
@@ -155,7 +158,7 @@ class Concern(db.Model):
 # Columns fixed once a concern is saved: the pupil's (or staff member's) report as sent.
 IMMUTABLE_CONCERN_COLUMNS = ("school_id", "pupil_id", "class_name", "year_group", "source", "logged_by_id", "idempotency_key", "created_at",
                              "occurred_at", "feeling", "what", "about", "location", "talk_to", "talk_to_staff_id",
-                             "words_enc")
+                             "words_enc", "interrupted")
 
 
 class ConcernEntry(db.Model):
@@ -173,11 +176,19 @@ class ConcernEntry(db.Model):
     reason_enc: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it happened ("Phoned mum 15:40", written up at 21:37); empty: when it was written.
+    happened_at: Mapped[datetime | None] = mapped_column()
+    # A correction is a new entry pointing at the one it corrects, which then shows struck through.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("concern_entries.id"))
 
     concern: Mapped[Concern] = relationship(back_populates="entries")
     author: Mapped[StaffUser | None] = relationship(lazy="joined")
 
     __table_args__ = (CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),)
+
+    @property
+    def when(self) -> datetime:
+        return self.happened_at or self.created_at
 
     @property
     def text(self) -> str | None:

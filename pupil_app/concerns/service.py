@@ -20,8 +20,6 @@ MAX_ENTRY = 5000          # one chronology entry
 MAX_REASON = 2000
 MAX_INCIDENT_LOCATION = 200
 MAX_SEARCH = 100
-DRAFT_RESUME = timedelta(hours=24)  # tapping "Tell an adult" again carries on an unsent message this recent
-DRAFT_KEEP = timedelta(days=30)     # unsent messages are forgotten after this
 MESSAGES_SHOWN_FOR = timedelta(days=60)
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STEPS = ("feel", "what", "about", "where", "words", "adult", "send")

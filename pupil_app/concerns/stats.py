@@ -13,7 +13,7 @@ from typing import Protocol
 from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
-from .models import CATEGORIES, Concern
+from .models import CATEGORIES, Concern, Incident
 
 
 class TermLike(Protocol):
@@ -38,4 +38,29 @@ def counts_by_category_and_term(school_id: int, terms: Sequence[TermLike]) -> di
     for category, term_id, n in rows:
         if category in out and term_id in out[category]:
             out[category][term_id] = n
+    return out
+
+
+def _term_bounds(terms: Sequence[TermLike]):
+    return [(t.id, datetime.combine(t.start, datetime.min.time()), datetime.combine(t.end, datetime.min.time()))
+            for t in terms]
+
+
+def incidents_by_term(school_id: int, terms: Sequence[TermLike]) -> dict[str, int]:
+    """{term id: incidents recorded directly in the log}: one query a term (two terms at most)."""
+    return {t.id: db.session.scalar(select(func.count()).select_from(Incident).where(
+        Incident.school_id == school_id, Incident.occurred_on >= t.start, Incident.occurred_on < t.end)) or 0
+        for t in terms}
+
+
+OUTCOME_MARKERS = ("social_care_on", "police_on", "early_help_on")
+
+
+def outcomes_by_term(school_id: int, terms: Sequence[TermLike]) -> dict[str, dict[str, int]]:
+    """{marker: {term id: concerns where that agency was informed in the term}}: referrals, police, Early Help."""
+    out = {}
+    for marker in OUTCOME_MARKERS:
+        column = getattr(Concern, marker)
+        out[marker] = {t.id: db.session.scalar(select(func.count()).select_from(Concern).where(
+            Concern.school_id == school_id, column >= t.start, column < t.end)) or 0 for t in terms}
     return out

@@ -20,8 +20,6 @@ from . import alerts, audit
 from .models import WHAT_TO_CATEGORY, Concern, ConcernDraft
 from .service import (
     CHOICE_STEPS,
-    DRAFT_KEEP,
-    DRAFT_RESUME,
     KEY_RE,
     MAX_WORDS,
     MESSAGES_SHOWN_FOR,
@@ -123,26 +121,22 @@ def is_urgent(answers: Answers) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The flow in progress (drafts)
 
-def resume_token(pupil: Pupil) -> str:
-    """The token of the pupil's unsent message from the last day (carried on), or a new one.
+def resume_token(pupil: Pupil, session_hash: str) -> str:
+    """The token of this session's unsent message (carried on), or a new one.
 
     Nothing is written here: a message's draft is saved with its first answer.
     """
     token = db.session.scalar(
-        select(ConcernDraft.token).where(ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_(None),
-                                         ConcernDraft.updated_at >= utcnow() - DRAFT_RESUME)
+        select(ConcernDraft.token).where(ConcernDraft.pupil_id == pupil.id, ConcernDraft.session_hash == session_hash)
         .order_by(ConcernDraft.updated_at.desc(), ConcernDraft.id.desc()).limit(1))
     return token or new_key()
 
 
-def new_draft(pupil: Pupil, token: str) -> ConcernDraft:
-    """The draft of a new message (its first answer is being saved); old unsent ones of this pupil go."""
-    if not valid_key(token):
+def new_draft(pupil: Pupil, token: str, session_hash: str) -> ConcernDraft:
+    """The draft of a new message (its first answer is being saved), bound to this session."""
+    if not valid_key(token) or not session_hash:
         raise ConcernError(400, _l("Something was not right. Please tell the adult in your room."))
-    db.session.execute(delete(ConcernDraft).where(
-        ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_(None),
-        ConcernDraft.updated_at < utcnow() - DRAFT_KEEP))
-    draft = ConcernDraft(token=token, pupil_id=pupil.id, school_id=pupil.school_id)
+    draft = ConcernDraft(token=token, pupil_id=pupil.id, school_id=pupil.school_id, session_hash=session_hash)
     db.session.add(draft)
     db.session.flush()
     return draft
@@ -190,18 +184,6 @@ def save_step(draft: ConcernDraft, pupil: Pupil, step: str, form: Mapping[str, s
     db.session.flush()
 
 
-def hold_until_signed_in(draft: ConcernDraft, step: str, form: Mapping[str, str]) -> None:
-    """A post for a flow whose session has ended: keep what was sent for when the pupil signs in again.
-
-    Nothing is read back to the browser. A "Send" is delivered at the pupil's next sign-in.
-    """
-    pupil = db.session.get(Pupil, draft.pupil_id)
-    save_step(draft, pupil, step, form)
-    if step == "send":
-        draft.send_requested_at = utcnow()
-    db.session.flush()
-
-
 def step_after(step: str) -> str:
     return STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
 
@@ -220,8 +202,10 @@ def concern_by_key(key: str) -> Concern | None:
     return db.session.scalar(select(Concern).where(Concern.idempotency_key == key))
 
 
-def submit(pupil: Pupil, key: str, answers: Answers) -> tuple[Concern, bool]:
+def submit(pupil: Pupil, key: str, answers: Answers, interrupted: bool = False) -> tuple[Concern, bool]:
     """Save the pupil's concern (flushed, not committed) and queue the DSL alerts.
+
+    ``interrupted``: the child did not press Send; their session ended with this already chosen.
 
     Returns (concern, created). The key makes a retry or a double tap find the concern already
     saved; two at the very same moment meet the unique constraint, and the view looks up the winner.
@@ -241,38 +225,24 @@ def submit(pupil: Pupil, key: str, answers: Answers) -> tuple[Concern, bool]:
         year_group=pupil.year_group, source="pupil",
         idempotency_key=key, feeling=answers.feeling, what=answers.what, about=answers.about,
         location=answers.location, talk_to=("staff" if staff_id else answers.talk_to), talk_to_staff_id=staff_id,
-        words_enc=crypto.encrypt(answers.words) if answers.words else None,
+        words_enc=crypto.encrypt(answers.words) if answers.words else None, interrupted=interrupted,
         category=WHAT_TO_CATEGORY.get(answers.what or "", "unsure"), urgent=is_urgent(answers), status="new",
     )
     db.session.add(concern)
     db.session.flush()
     db.session.execute(delete(ConcernDraft).where(ConcernDraft.token == key))
-    audit.record(pupil, "concern.sent", "concern", concern.id, "sent by the pupil through Tell an adult")
+    if interrupted:
+        audit.record(pupil, "concern.interrupted", "concern", concern.id,
+                     "not sent by the pupil: the session ended; what they had chosen was delivered")
+    else:
+        audit.record(pupil, "concern.sent", "concern", concern.id, "sent by the pupil through Tell an adult")
     alerts.queue_new_concern(concern)
+    if concern.location == "school_web":  # "a website or app at school": the filtering lead hears too
+        from ..filtering import service as filtering
+
+        filtering.report_from_concern(concern)
     db.session.flush()
     return concern, True
-
-
-def waiting_drafts(pupil: Pupil) -> list[ConcernDraft]:
-    return list(db.session.scalars(select(ConcernDraft).where(
-        ConcernDraft.pupil_id == pupil.id, ConcernDraft.send_requested_at.is_not(None)).order_by(ConcernDraft.id)))
-
-
-def deliver_waiting(pupil: Pupil) -> list[Concern]:
-    """Send the messages this pupil pressed "Send" on after their session had ended."""
-    delivered = []
-    for draft in waiting_drafts(pupil):
-        answers = draft_answers(draft)
-        try:
-            if answers.is_empty():
-                raise ConcernError(400, "nothing to send")
-            concern, _created = submit(pupil, draft.token, answers)
-        except ConcernError:
-            db.session.delete(draft)  # nothing to send, or not this pupil's to send
-            continue
-        delivered.append(concern)
-    db.session.flush()
-    return delivered
 
 
 @dataclass(frozen=True)

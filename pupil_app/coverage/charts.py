@@ -88,13 +88,14 @@ def score_chart(attempts: list[AttemptRow]) -> ScoreChart | None:
 # ---------------------------------------------------------------------------------------------
 # Heat map drawing: the shades and the geometry the SVG template draws (no script, no library)
 
-# Sequential blues, light to dark, each with a text colour of at least 4.5:1 contrast on it.
+# Low is strong: dark red for 0-19%, fading to pale green at 80% and over; each with a text colour of at
+# least 4.5:1 contrast on it.
 SHADES = (
-    (0, "#f1f5fb", "#1d2433"),
-    (20, "#d3e2f3", "#1d2433"),
-    (40, "#a9c6e8", "#1d2433"),
-    (60, "#3d78c0", "#ffffff"),
-    (80, "#1c4f8f", "#ffffff"),
+    (0, "#8f1d1d", "#ffffff"),   # the weakest results are the strongest colour: they are what to act on
+    (20, "#b4471a", "#ffffff"),
+    (40, "#f3c26b", "#1d2433"),
+    (60, "#cfe6d2", "#1d2433"),
+    (80, "#eef6ef", "#1d2433"),
 )
 NO_DATA = ("#eceef2", "#1d2433")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -124,3 +125,16 @@ STATUS_LABELS = {
     STARTED: _l("started"),
     PASSED: _l("passed"),
 }
+
+
+# Notes on the report to governors: the pledge feature names the major versions published in a term
+# (pupils then sign again, so completion falls to zero and must not read as a failure).
+_version_notes: list[Callable[[int, date, date], list]] = []
+
+
+def register_version_notes(notes: Callable[[int, date, date], list]) -> None:
+    _version_notes.append(notes)
+
+
+def major_versions_between(school_id: int, start: date, end: date) -> list:
+    return [v for notes in _version_notes for v in notes(school_id, start, end)]

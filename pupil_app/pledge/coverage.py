@@ -15,6 +15,7 @@ from ..coverage.service import (
     register_pupil_column,
     register_pupil_section,
     register_signed_counts,
+    register_version_notes,
 )
 from ..timeutil import format_day
 from . import reports
@@ -58,6 +59,7 @@ def register() -> None:
     register_pupil_column(PupilColumn("parent", _l("Parent acknowledgement"), parent_values))
     register_pupil_section(PupilSection("pledge_history", "pledge/staff/_pupil_history.html", reports.history))
     register_signed_counts(reports.signed_by_year)
+    register_version_notes(reports.major_versions_between)
 
 
 register()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, literal, or_, select, union_all
@@ -240,3 +240,21 @@ def signed_by_year(school_ids: list[int]) -> dict[tuple[int, int], int]:
         if band == wanted and key == pledge_key(wanted):
             out[(school_id, year_group)] = out.get((school_id, year_group), 0) + n
     return out
+
+
+def signed_now(school_id: int, key: str | None = None) -> int:
+    """Pupils on roll whose signature counts today (of pledge ``key``, or any): how many a major version or
+    a sign-again date would ask to sign again."""
+    pupils = list(db.session.scalars(select(Pupil).where(Pupil.school_id == school_id, Pupil.active.is_(True))))
+    if key is not None:
+        pupils = [p for p in pupils if pledge_key(p.band) == key]
+    standings = standings_by_id([p.id for p in pupils])
+    return sum(1 for st in standings.values() if st.state == SIGNED)
+
+
+def major_versions_between(school_id: int, start, end) -> list[PledgeVersion]:
+    """Major versions (not the first) published in [start, end): each asked every pupil to sign again."""
+    return list(db.session.scalars(select(PledgeVersion).where(
+        PledgeVersion.school_id == school_id, PledgeVersion.change == "major",
+        PledgeVersion.published_at >= datetime.combine(start, time.min),
+        PledgeVersion.published_at < datetime.combine(end, time.min)).order_by(PledgeVersion.published_at)))

@@ -24,7 +24,7 @@ from ..content import current_content as content
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
 from ..schooltext import translate
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from .models import PledgeSettings, PledgeSignature, PledgeVersion
 from .rules import AGAIN, MAX_TYPED_NAME, NOT_YET, SIGNED, PledgeError
 from .versions import PledgeText, ensure_current_version, latest_version, pledge_key, text_of, text_of_version
@@ -43,6 +43,9 @@ def resign_from(school_id: int) -> date | None:
 def set_resign_from(school_id: int, when: date | None, staff: StaffUser | None) -> PledgeSettings:
     if when is not None and not date(2000, 1, 1) <= when <= date(2100, 12, 31):
         raise PledgeError(400, _l("Choose a date between 2000 and 2100."))
+    if when is not None and when < local_today():
+        raise PledgeError(400, _l("Choose today or a later date: a date in the past would change what pupils "
+                                  "already signed."))
     row = settings_for(school_id)
     if row is None:
         row = PledgeSettings(school_id=school_id)

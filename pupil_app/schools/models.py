@@ -39,6 +39,9 @@ class Role(enum.StrEnum):
     # Staff member of one school of a trust who administers every school of that trust and sees
     # the trust's aggregated, anonymised coverage figures.
     TRUST_ADMIN = "trust_admin"
+    # The senior leader for online safety, and IT support who run the web filter (filtering lead).
+    ONLINE_SAFETY_LEAD = "online_safety_lead"
+    FILTERING_LEAD = "filtering_lead"
 
 
 class Trust(db.Model):
@@ -73,6 +76,8 @@ class SchoolClass(db.Model):
     signin_token: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The class page takes picture sign-ins only until then: a teacher opens it for a lesson.
+    signin_open_until: Mapped[datetime | None] = mapped_column()
 
     school: Mapped[School] = relationship(back_populates="classes")
     pupils: Mapped[list[Pupil]] = relationship(back_populates="school_class", order_by="Pupil.first_name")
@@ -207,5 +212,6 @@ class StaffRole(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
-    __table_args__ = (CheckConstraint("role IN ('teacher', 'dsl', 'admin', 'trust_admin')", name="known_role"),)
+    __table_args__ = (CheckConstraint(
+        "role IN ('teacher', 'dsl', 'admin', 'trust_admin', 'online_safety_lead', 'filtering_lead')", name="known_role"),)
 

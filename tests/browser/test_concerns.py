@@ -4,17 +4,20 @@ survive a database failure, and "Hide this page" by keyboard. axe-core on every 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from pupil_app.auth import lessons
 from pupil_app.concerns import telling
 from pupil_app.concerns.models import Concern
 from pupil_app.content import load_content
 from pupil_app.extensions import db
 from pupil_app.pledge import service, versions
 from pupil_app.schools.models import Pupil, SchoolClass
+from pupil_app.timeutil import utcnow
 
 from ..concern_flow import count_concerns
 from ..content_factory import REAL
@@ -48,7 +51,9 @@ def test_ks1_child_tells_an_adult_from_a_quiz_with_pictures_and_the_dsl_handles_
                                                                                     live_server):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
-        token = db.session.scalar(select(SchoolClass.signin_token).where(SchoolClass.name == "Year 1"))
+        year1 = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Year 1"))
+        token = year1.signin_token
+        lessons.open_for_lesson(year1) or setattr(year1, "signin_open_until", utcnow() + timedelta(hours=1))
         # Alfie made his promises on an earlier day (the pledge journey has its own tests).
         alfie = db.session.scalar(select(Pupil).where(Pupil.username == "ks1.demo"))
         service.record_signature(alfie, versions.ensure_current_version(

@@ -23,7 +23,8 @@ ADMINS = (Role.ADMIN, Role.TRUST_ADMIN)
 
 def role_names() -> dict[str, str]:
     return {Role.TEACHER: _("Teacher"), Role.DSL: _("Designated safeguarding lead"), Role.ADMIN: _("School admin"),
-            Role.TRUST_ADMIN: _("Trust admin")}
+            Role.TRUST_ADMIN: _("Trust admin"), Role.ONLINE_SAFETY_LEAD: _("Online safety lead"),
+            Role.FILTERING_LEAD: _("Filtering lead (IT support)")}
 
 
 def confirmed() -> None:

@@ -14,7 +14,7 @@ from ...extensions import csrf, db
 from ...forms import ConfirmForm
 from ...schools.models import School
 from ...schools.service import load_school_for_admin_or_404, may_administer
-from .. import import_batches, import_rows, importer
+from .. import import_batches, import_rows, importer, oneroster
 from ..forms import ApplyImportForm, ImportForm
 from ..models import ImportBatch
 from .common import ADMINS, bp
@@ -63,6 +63,7 @@ def import_pupils(school_id: int):
             "The file is larger than %(mb)s MB; a pupil import is at most %(kb)s KB. Nothing was imported.",
             mb=import_rows.MAX_UPLOAD_BYTES // (1024 * 1024), kb=import_rows.MAX_BYTES // 1000))
     try:
+        data = oneroster.to_csv(data) if oneroster.is_oneroster(data) else data
         plan = importer.plan(school, data)
     except import_rows.FileProblem as exc:
         return _import_page(school, form, status=400, error=str(exc.message))

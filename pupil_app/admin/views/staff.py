@@ -56,7 +56,14 @@ def _link_page(staff: StaffUser, token: str, new: bool):
 
 def _created(staff: StaffUser, token: str):
     db.session.commit()
+    staff_accounts.send_notices()  # a new DSL: the school's DSLs are told
     return _link_page(staff, token, new=True)
+
+
+def _saved_and_told(message: str, url: str):
+    response = saved(message, url)
+    staff_accounts.send_notices()  # a new DSL or a DSL's new address: the DSLs are told
+    return response
 
 
 @bp.route("/admin/schools/<int:school_id>/staff/new", methods=["GET", "POST"])
@@ -85,8 +92,8 @@ def staff_detail(staff_id: int):
     done, status = submitted(
         form, form.roles, lambda: staff_accounts.update_staff(
             staff, current_user, form.display_name.data, form.email.data, form.roles.data, form.classes.data),
-        lambda _none: saved(_("%(name)s saved.", name=staff.display_name),
-                            url_for("admin.staff_list", school_id=school.id)))
+        lambda _none: _saved_and_told(_("%(name)s saved.", name=staff.display_name),
+                                      url_for("admin.staff_list", school_id=school.id)))
     if done:
         return done
     return render_template("admin/staff_form.html", school=school, form=form, staff=staff,

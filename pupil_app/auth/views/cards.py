@@ -21,7 +21,7 @@ def class_poster(class_id: int):
     """A printable poster with the class sign-in QR code, for the classroom devices."""
     school_class = load_class_or_404(current_user, class_id)
     link = url_for("auth.class_page", token=school_class.signin_token, _external=True)
-    return render_template("auth/class_poster.html", school_class=school_class, link=link,
+    return render_template("auth/class_poster.html", school_class=school_class, link=link, confirm=ConfirmForm(),
                            qr=qr_svg(link, _("QR code for %(name)s sign-in", name=school_class.name)))
 
 

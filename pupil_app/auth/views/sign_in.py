@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, after_this_request, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -11,7 +11,7 @@ from ...extensions import db
 from ...forms import ConfirmForm
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
-from .. import service
+from .. import lessons, service, throttle
 from ..forms import PasswordSignInForm
 from .common import bp
 
@@ -28,6 +28,22 @@ def _begin_session(account, method: str) -> None:
     db.session.commit()
 
 
+def _password_sign_in(kind: str, form, check) -> service.SignInResult:
+    """A typed password, through the throttle: a slowed client is not even checked."""
+    who = throttle.account_key(kind, form.username.data)
+    if not throttle.password_may_try(who):
+        return service.SignInResult(None, "slow")
+    result = check(form.username.data, form.password.data)
+    db.session.commit()  # keeps the failure counter, nothing else
+    if result.ok:
+        throttle.password_succeeded(who)
+        _begin_session(result.account, "password")
+        after_this_request(lambda response: throttle.remember_device(response, who))
+    else:
+        throttle.password_failed(kind, form.username.data, who)
+    return result
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @rate_limited("SIGNIN_RATE_LIMIT", "sign-in", methods=("POST",))
@@ -40,14 +56,13 @@ def sign_in_choice():
     error = None
     if request.method == "POST":
         if form.validate():
-            result = service.pupil_password_sign_in(form.username.data, form.password.data)
-            db.session.commit()  # keeps the failure counter, nothing else
+            result = _password_sign_in("pupil", form, service.pupil_password_sign_in)
             if result.ok:
-                _begin_session(result.account, "password")
                 return redirect(url_for("learning.home"))
-            error = (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
-                     else _("That username or password did not work. Try again, or ask your teacher."))
-            status = 401
+            error = (_("Too many tries. Please wait a few minutes, or ask your teacher for help.")
+                     if result.error == "slow" else
+                     _("That username or password did not work. Try again, or ask your teacher."))
+            status = 429 if result.error == "slow" else 401
         else:
             status = 400
     idle = session.pop("idle_signed_out", None)
@@ -66,14 +81,13 @@ def staff_sign_in():
     error = None
     if request.method == "POST":
         if form.validate():
-            result = service.staff_sign_in(form.username.data, form.password.data)
-            db.session.commit()
+            result = _password_sign_in("staff", form, service.staff_sign_in)
             if result.ok:
-                _begin_session(result.account, "password")
                 return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
-            # One message for unknown, wrong and paused accounts: nothing tells which usernames exist.
-            error = _("Those details did not work. After 5 wrong tries an account is paused for 5 minutes.")
-            status = 401
+            # One message for unknown and wrong (nothing tells which usernames exist); a slowed client waits.
+            error = (_("Too many wrong tries from here. Please wait a few minutes; your account is not locked.")
+                     if result.error == "slow" else _("Those details did not work."))
+            status = 429 if result.error == "slow" else 401
         else:
             status = 400
     idle = session.pop("idle_signed_out", None)
@@ -87,8 +101,10 @@ def class_page(token: str):
     school_class = service.class_by_token(token)
     if school_class is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
-    pupils = [p for p in school_class.pupils if p.active and p.picture_password]
     idle = session.pop("idle_signed_out", None)
+    if not lessons.is_open(school_class):
+        return render_template("auth/class_closed.html", school_class=school_class, idle=idle)
+    pupils = [p for p in school_class.pupils if p.active and p.picture_password]
     return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle)
 
 
@@ -101,6 +117,8 @@ def picture_sign_in(token: str, pupil_id: int):
     pupil = service.class_pupil(school_class, pupil_id) if school_class else None
     if pupil is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
+    if not lessons.is_open(school_class):
+        return render_template("auth/class_closed.html", school_class=school_class, idle=None), 403
     form = ConfirmForm()
     signed_in, so_far, error, status = None, [], None, 200
     if request.method == "POST":
@@ -127,13 +145,15 @@ def _tap(school_class, pupil):
     so_far.append(pick)
     if len(so_far) < service.PICTURE_PASSWORD_LENGTH:
         return None, so_far, None, 200
+    if not throttle.picture_may_try(school_class.id, pupil):
+        return None, [], _("Too many tries. Please ask your teacher for help."), 429
     result = service.picture_sign_in(school_class, pupil.id, so_far)
     db.session.commit()
     if result.ok:
         _begin_session(result.account, "picture")
         return redirect(url_for("learning.home")), [], None, 200
-    return None, [], (_("Too many tries. Please ask your teacher for help.") if result.error == "locked"
-                      else _("Not quite. Let's try again!")), 401
+    throttle.picture_failed(school_class.id, pupil)
+    return None, [], _("Not quite. Let's try again!"), 401
 
 
 @bp.route("/badge/<token>", methods=["GET", "POST"])

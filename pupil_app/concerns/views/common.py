@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Blueprint, Response, abort, after_this_request, flash, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, user_logged_in
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
-from ...schools.models import Pupil
-from .. import alerts, inbox as inbox_service, labels, staff_logging, telling
+from .. import inbox as inbox_service, labels, sessions, staff_logging, telling
 
 bp = Blueprint("concerns", __name__, template_folder="../templates")
 
@@ -36,30 +35,10 @@ def json(status: str, code: int = 200, **extra):
 
 @bp.record_once
 def _connect(state) -> None:
-    """Deliver, at sign-in, what a pupil sent after their session had ended."""
+    """Deliver, when a session ends, what a pupil had started (``sessions``)."""
     state.app.jinja_env.globals["concern_labels"] = labels
-    user_logged_in.connect(_deliver_on_sign_in, state.app)
-
-
-def _deliver_on_sign_in(_app, user=None, **_extra) -> None:
-    if not getattr(user, "is_pupil", False):
-        return
-    pupil_id = user.id
-
-    # After the sign-in has committed, in its own transaction: a failure here never stops a sign-in.
-    @after_this_request
-    def deliver(response):
-        try:
-            pupil = db.session.get(Pupil, pupil_id)
-            delivered = telling.deliver_waiting(pupil) if pupil else []
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            return response
-        if delivered:
-            flash(_("We have sent the message you started before. Thank you for telling us."), "info")
-            alerts.after_commit()
-        return response
+    state.app.jinja_env.globals["tell_session_tag"] = sessions.page_tag
+    sessions.connect(state.app)
 
 
 @bp.app_template_global()

@@ -15,7 +15,7 @@ from ...csv_export import csv_response
 from ...extensions import db
 from ...forms import ConfirmForm
 from ...schools.models import Role
-from ...timeutil import format_local, local_today, utcnow
+from ...timeutil import format_local, local_today, to_utc, utcnow
 from .. import alerts, audit, handling, inbox as inbox_service, labels, service, staff_logging
 from ..forms import EntryForm, HandlingForm, LinkPupilForm, MarkersForm
 from ..models import CATEGORIES, STATUSES
@@ -72,7 +72,7 @@ def inbox_csv():
               _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, format_local(c.created_at), c.pupil.full_name,
-             c.class_then(classes), labels.SOURCES[c.source],
+             c.class_then(classes), labels.INTERRUPTED if c.interrupted else labels.SOURCES[c.source],
              labels.CATEGORIES[c.category], labels.FEELINGS.get(c.feeling, ""), labels.WHAT.get(c.what, ""),
              labels.ABOUT.get(c.about, ""), labels.LOCATIONS.get(c.location, ""), labels.STATUSES[c.status],
              labels.OUTCOMES.get(c.outcome, ""), _("Yes") if c.urgent else _("No"),
@@ -102,6 +102,9 @@ def _prepare(forms, concern):
     forms["handling_form"].assigned_to.choices = [SelectChoice("", _("Nobody yet"))] + [
         SelectChoice(str(s.id), s.display_name) for s in dsls]
     forms["link_form"].pupil.choices = pupil_choices(concern.school_id)
+    forms["entry_form"].corrects.choices = [SelectChoice("", _("Nothing: a new entry"))] + [
+        SelectChoice(str(e.id), f"#{e.id} {format_local(e.when)} {(e.text or '')[:60]}")
+        for e in concern.entries if e.kind != "change"]
     return forms
 
 
@@ -163,7 +166,9 @@ def add_entry(concern_id: int):
     concern = handling.load_for_dsl(current_user, concern_id)
     forms = _prepare(_detail_forms(concern, "entry_form"), concern)
     return _after_change(concern, forms, "entry_form", lambda f: (
-        handling.add_entry(current_user, concern, f.kind.data, f.text.data, f.reason.data)
+        handling.add_entry(current_user, concern, f.kind.data, f.text.data, f.reason.data,
+                           happened_at=to_utc(f.happened_at.data) if f.happened_at.data else None,
+                           corrects=f.corrects.data)
         and _("Added to the chronology.")))
 
 

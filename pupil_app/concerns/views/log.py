@@ -54,5 +54,5 @@ def incident_log_csv():
     header = [_("Date"), _("Where the incident took place"), _("Description of the incident"), _("Action taken"),
               _("Staff member recording the incident"), _("Reference")]
     data = [[format_day(r.day, "dd/MM/yyyy"), r.where, r.description, r.action, r.recorded_by,
-             (f"C{r.ref}" if r.kind == "concern" else f"I{r.ref}")] for r in rows]
+             {"concern": "C", "incident": "I", "filtering": "F"}[r.kind] + str(r.ref)] for r in rows]
     return csv_response(f"online-safety-incident-log-{start}-to-{end}.csv", header, data)

@@ -16,7 +16,7 @@ from ...access import public, pupil_required
 from ...extensions import db
 from ...forms import ConfirmForm
 from ...redirects import safe_path
-from .. import alerts, labels, service, telling
+from .. import alerts, labels, service, sessions, telling
 from ..models import FEELINGS, LOCATIONS, WHAT_CHOICES
 from .common import bp, json, signed_in_pupil, wants_json
 
@@ -56,8 +56,8 @@ def start():
     if pupil is None:
         return render_template("concerns/tell_now.html", back=back, signed_out=False)
     try:
-        delivered = telling.deliver_waiting(pupil)
-        token = telling.resume_token(pupil)
+        delivered = sessions.end_other_sessions(pupil)  # never resumed here: delivered, marked interrupted
+        token = telling.resume_token(pupil, sessions.session_hash())
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
@@ -79,9 +79,9 @@ def calm():
 @bp.route("/tell/<token>/<step>", methods=["GET", "POST"])
 @public
 def step(token: str, step: str):
-    """One screen of the pupil's message. Public so that a post arriving after the pupil's session
-    has ended is kept (for their next sign-in) instead of being lost; nothing is shown back to a
-    browser that is not signed in as the pupil whose message it is."""
+    """One screen of the pupil's message. Public so that a child whose session has ended is told
+    plainly to tell the adult in the room; only the pupil who started the message, in the same
+    session, can write, read or send it (``sessions``)."""
     if step not in service.STEPS:
         abort(404)
     if current_user.is_authenticated and not current_user.is_pupil:
@@ -99,15 +99,20 @@ def step(token: str, step: str):
     if draft is None:
         concern = telling.concern_by_key(token)
         if concern is not None:
-            if concern.pupil_id == pupil.id and concern.source == "pupil":
-                return _saved(token)
-            # Another child's message, already sent (a shared device): the script can forget its copy.
-            return json("done", 404) if wants_json() else abort(404)
-    elif draft.pupil_id != pupil.id:
+            return _already_sent(pupil, concern, token)
+    elif not sessions.owns(draft, pupil):
         return json("unknown", 404) if wants_json() else abort(404)
     if request.method == "POST":
         return _answer(pupil, token, draft, step)
     return _render_step(pupil, token, draft, step)
+
+
+def _already_sent(pupil, concern, token: str):
+    """This child's own message, sent: "Thank you" again. Anything else (another child's message on a
+    shared device, or one delivered when a session ended): the script can forget its copy."""
+    if concern.pupil_id == pupil.id and concern.source == "pupil" and not concern.interrupted:
+        return _saved(token)
+    return json("done", 404) if wants_json() else abort(404)
 
 
 def _answer(pupil, token: str, draft, step: str):
@@ -132,13 +137,14 @@ def _answer(pupil, token: str, draft, step: str):
 def _save(pupil, token: str, draft, step: str) -> None:
     """Keep one screen's answer; the first answer of a new message creates its draft."""
     try:
-        telling.save_step(draft or telling.new_draft(pupil, token), pupil, step, request.form)
+        telling.save_step(draft or telling.new_draft(pupil, token, sessions.session_hash()), pupil, step,
+                          request.form)
         db.session.commit()
     except IntegrityError:
         # A double tap on the first screen: the other request made the draft. Answer into that one.
         db.session.rollback()
         draft = telling.draft_by_token(token)
-        if draft is None or draft.pupil_id != pupil.id:
+        if draft is None or not sessions.owns(draft, pupil):
             raise
         telling.save_step(draft, pupil, step, request.form)
         db.session.commit()
@@ -213,26 +219,14 @@ def _send_failed(pupil, token: str):
 
 
 def _signed_out(token: str, step: str):
-    """No pupil signed in (the session ended mid-message). Keep a post for the pupil's next sign-in,
-    and tell the child plainly to tell the adult in the room now."""
-    held = False
-    if request.method == "POST":
-        try:
-            draft = telling.draft_by_token(token)
-            if draft is not None:
-                telling.hold_until_signed_in(draft, step, request.form)
-                db.session.commit()
-                held = True
-        except (service.ConcernError, SQLAlchemyError):
-            db.session.rollback()
-    sent_later = held and step == "send"
+    """No pupil signed in (the session ended mid-message): nothing is written or shown; the child is
+    told plainly to tell the adult in the room now. What the session had kept went to the DSL when
+    it ended (``sessions``)."""
+    sent = bool(g.get("tell_interrupted_sent"))
     if wants_json():
-        return json("signed_out", 200, held=held, message=(
-            _("You were signed out. Please tell the adult in your room now. Your message is kept safe: "
-              "it will be sent when you sign in again.") if sent_later else
-            _("You were signed out. Please tell the adult in your room now, then sign in again.")))
-    return render_template("concerns/tell_now.html", back=None, signed_out=True, held=held, sent_later=sent_later,
-                           idle=bool(g.get("idle_signed_out")))
+        return json("signed_out", 200, message=_("You were signed out. Please tell the adult in your room now."))
+    return render_template("concerns/tell_now.html", back=None, signed_out=True, sent=sent,
+                           idle=bool(session.get("idle_signed_out")))
 
 
 @bp.get("/tell/<token>/thanks")
@@ -240,7 +234,7 @@ def _signed_out(token: str, step: str):
 def thanks(token: str):
     """"Thank you for telling us": who will read it and when, and what to do right now."""
     concern = telling.concern_by_key(token)
-    if concern is None or concern.pupil_id != current_user.id or concern.source != "pupil":
+    if concern is None or concern.pupil_id != current_user.id or concern.source != "pupil" or concern.interrupted:
         abort(404)
     return render_template("concerns/thanks.html", concern=concern, readers=telling.readers(concern.school_id),
                            back=session.pop("tell_from", None))

@@ -23,7 +23,7 @@ from .common import OVERVIEW_ROLES, bp, category_name, stamp
 # --- school and trust overviews -----------------------------------------------------------------
 
 def _columns() -> list[tuple[str, str]]:
-    return [(c, category_name(c)) for c in CATEGORIES] + [("all", _("All four"))]
+    return [(c, category_name(c)) for c in CATEGORIES] + [("all", _("Average across the four risks"))]
 
 
 def _title_for(row: overviews.HeatRow, key: str, tally: overviews.Tally) -> str:
@@ -150,6 +150,9 @@ def report(school_id: int):
                            pledge=overviews.pledge_by_year(school, service.signed_by_year([school.id])),
                            concern_terms=concern_terms, concern_categories=CONCERN_CATEGORIES,
                            concerns=concern_stats.counts_by_category_and_term(school.id, concern_terms),
+                           incidents=concern_stats.incidents_by_term(school.id, concern_terms),
+                           outcomes=concern_stats.outcomes_by_term(school.id, concern_terms),
+                           new_versions=service.major_versions_between(school.id, term.start, term.end),
                            heat=heat, heat_rows=heat_rows, columns=_columns(), percent=service.percent,
                            hide_small=hide, min_group=service.MIN_GROUP, pass_percent=service.PASS_PERCENT,
                            today=utcnow().date())

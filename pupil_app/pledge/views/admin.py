@@ -13,7 +13,7 @@ from ...access import role_required
 from ...content import current_content
 from ...extensions import db
 from ...schools.models import Role
-from ...timeutil import format_day, utcnow
+from ...timeutil import format_day, local_today, utcnow
 from .. import reports, rules, service, versions
 from ..forms import PublishForm, ResignForm
 from .common import bp
@@ -26,7 +26,18 @@ def _pledge_key_or_404(key: str):
     return current_content().pledges[key]
 
 
-def _versions_page(error=None, status: int = 200, resign_form: ResignForm | None = None):
+def _confirm(title: str, message: str, button: str) -> dict:
+    """Ask once more, with the consequence in numbers; the posted fields go back as they were."""
+    fields = [(k, v) for k, values in request.form.lists() for v in values if k not in ("csrf_token", "confirmed")]
+    return {"title": title, "message": message, "button": button, "action": request.path, "fields": fields}
+
+
+def _asks_again(key: str | None) -> str:
+    n = reports.signed_now(current_user.school_id, key)
+    return _("%(n)s pupils who have signed will be asked to sign again at their next sign-in.", n=n)
+
+
+def _versions_page(error=None, status: int = 200, resign_form: ResignForm | None = None, confirm=None):
     school_id = current_user.school_id
     pledges = []
     for key, pledge in current_content().pledges.items():
@@ -41,7 +52,8 @@ def _versions_page(error=None, status: int = 200, resign_form: ResignForm | None
     if resign_form is None:
         resign_form = ResignForm(resign_from=settings.resign_from if settings else None)
     return render_template("pledge/admin/versions.html", pledges=pledges, publish_form=PublishForm(change="minor"),
-                           resign_form=resign_form, settings=settings, today=utcnow().date(), error=error), status
+                           resign_form=resign_form, settings=settings, today=utcnow().date(), error=error,
+                           confirm=confirm), status
 
 
 @bp.get("/staff/pledges/versions")
@@ -70,6 +82,9 @@ def admin_publish_shipped(key: str):
     form = PublishForm()
     if not form.validate() and form.csrf_token.errors:
         abort(400)
+    if form.change.data == "major" and not request.form.get("confirmed"):
+        return _versions_page(status=409, confirm=_confirm(
+            _("Publish a major version?"), _asks_again(key), _("Publish, and ask them to sign again")))
     try:
         version = versions.publish(current_user.school_id, key, form.change.data or "", current_user,
                                   note=request.form.get("note", ""))
@@ -103,16 +118,20 @@ def admin_edit(key: str):
     changed = {p.id for p in preview or () if current.promise(p.id) is None
                or (p.text, p.why) != (current.promise(p.id).text, current.promise(p.id).why)}
     return render_template("pledge/admin/edit.html", pledge=pledge, current=current, wording=wording, form=form,
-                           preview=preview, problems=problems, changed=changed), status
+                           preview=preview, problems=problems, changed=changed, confirming=status == 409), status
 
 
 def _publish(key: str, form, wording):
-    """Preview the wording; with 'publish', publish it: (redirect once published, preview, problems, status)."""
+    """Preview the wording; with 'publish', publish it: (redirect once published, preview, problems, status).
+    A major version is asked once more, with how many pupils it asks to sign again."""
     preview, problems = versions.preview_wording(key, wording)
     if problems:
         return None, preview, problems, 400
     if request.form.get("action") != "publish":
         return None, preview, [], 200
+    if form.change.data == "major" and not request.form.get("confirmed"):
+        return None, preview, [_("Publish a major version?") + " " + _asks_again(key) + " " +
+                               _("Choose Publish again to confirm.")], 409
     try:
         version = versions.publish(current_user.school_id, key, form.change.data or "", current_user,
                                    wording=wording, note=form.note.data or "")
@@ -136,6 +155,10 @@ def admin_settings():
         if not clear:
             return _versions_page(_("That is not a date. Use the date picker, or type it as YYYY-MM-DD."), 400, form)
     when: date | None = None if clear else form.resign_from.data
+    if when is not None and when >= local_today() and not request.form.get("confirmed"):
+        return _versions_page(status=409, resign_form=form, confirm=_confirm(
+            _("Ask every pupil to sign again from %(date)s?", date=format_day(when, "d MMMM yyyy")),
+            _asks_again(None), _("Set the date")))
     try:
         service.set_resign_from(current_user.school_id, when, current_user)
     except rules.PledgeError as exc:

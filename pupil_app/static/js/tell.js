@@ -5,23 +5,48 @@
 //    storage until the server says the message is saved, so nothing a child chose is lost.
 // 3. "Send" goes by fetch: if saving fails, the child stays on the same page with their words,
 //    sees a calm message, and "Try again" sends the same message (same key: never twice).
-// 4. On any pupil page, a message that was never confirmed saved is sent again.
+// 4. On any pupil page of the same session, a message that was never confirmed saved is sent again.
+// 5. Nothing stays on the device after the child's session: the copy is tagged with the session and
+//    removed on "I've finished", on any page of another session and on any signed-out page (so
+//    after an idle sign-out too). The server has what the child chose, and the DSL gets it.
 (function () {
   "use strict";
 
   var STORE = "tell-adult:v1";
-  var KEEP_MS = 30 * 24 * 3600 * 1000; // the server forgets unsent messages after 30 days too
   var FIELDS = ["feeling", "what", "about", "location", "talk_to", "words"];
+  var bar = document.querySelector("header[data-pupil]");
+  var SESSION = bar ? (bar.getAttribute("data-tell-session") || "") : "";
+
+  function clearAll() {
+    try { window.localStorage.removeItem(STORE); } catch (e) { /* storage off */ }
+  }
+  var signOut = document.querySelector("form[data-sign-out]");
+  if (signOut) { signOut.addEventListener("submit", clearAll); }
+  // First of all: drop whatever another session (or no session) left here.
+  (function () {
+    if (!SESSION) { clearAll(); return; }
+    var all = readStore();
+    var kept = {};
+    Object.keys(all).forEach(function (key) {
+      var entry = all[key];
+      if (entry && typeof entry === "object" && entry.session === SESSION) { kept[key] = entry; }
+    });
+    writeStore(kept);
+  })();
 
   function readStore() {
     try { return JSON.parse(window.localStorage.getItem(STORE) || "{}") || {}; } catch (e) { return {}; }
   }
   function writeStore(all) {
-    try { window.localStorage.setItem(STORE, JSON.stringify(all)); } catch (e) { /* storage full or off */ }
+    try {
+      if (Object.keys(all).length) { window.localStorage.setItem(STORE, JSON.stringify(all)); }
+      else { window.localStorage.removeItem(STORE); }
+    } catch (e) { /* storage full or off */ }
   }
   function update(token, change) {
     var all = readStore();
     var entry = all[token] || { answers: {}, created: Date.now() };
+    entry.session = SESSION;
     change(entry);
     entry.updated = Date.now();
     all[token] = entry;
@@ -165,12 +190,10 @@
   // ---- 4. Any pupil page: send again what was never confirmed saved -----------------------
   var saved = document.querySelector("[data-tell-saved]");
   if (saved) { forget(saved.dataset.tellSaved); }
-  var signedIn = document.querySelector("header[data-pupil]") !== null;
   var all = readStore();
   Object.keys(all).forEach(function (key) {
     var entry = all[key];
-    if (!entry || typeof entry !== "object" || Date.now() - (entry.updated || 0) > KEEP_MS) { forget(key); return; }
-    if (key === token || !entry.send || !entry.url || (entry.held && !signedIn)) { return; }
+    if (key === token || !entry.send || !entry.url) { return; }
     var data = new FormData();
     data.append("csrf_token", csrfToken());
     FIELDS.forEach(function (name) { data.append(name, entry.answers[name] || ""); });
@@ -189,10 +212,9 @@
         }
       } else if (status === "done") {
         forget(key); // sent already (another child's message on a shared device): no copy stays here
-      } else if (status === "signed_out" && result.body.held) {
-        update(key, function (e) { e.held = true; }); // the server keeps it for the next sign-in
+      } else if (status === "signed_out" || status === "unknown") {
+        forget(key); // the session has ended: the server delivered what it had; nothing stays here
       }
-      // "unknown": another child's unsent message on a shared device; it stays for them.
     }, function () { /* offline: try on the next page */ });
   });
 })();
