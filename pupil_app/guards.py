@@ -44,6 +44,15 @@ def id_arg(raw: str | None) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+# Where to go next is never followed with a control character in it (redirects.safe_path falls back
+# to the page's default), so a bad ``next`` only loses the redirect, not the whole request.
+LEFT_TO_SAFE_PATH = frozenset({"next"})
+
+
+def _checked(values) -> list[str]:
+    return [v for k, v in values.items(multi=True) if k not in LEFT_TO_SAFE_PATH]
+
+
 def _has_control(values, pattern) -> bool:
     return any(pattern.search(v) for v in values if isinstance(v, str))
 
@@ -57,14 +66,14 @@ def refuse_malformed():
     if _CONTROL_STRICT.search(request.path):
         abort(400)
     args = request.args
-    if args and (_has_control(args.keys(), _CONTROL_STRICT) or _has_control(args.values(), _CONTROL_STRICT)):
+    if args and (_has_control(args.keys(), _CONTROL_STRICT) or _has_control(_checked(args), _CONTROL_STRICT)):
         abort(400)
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
             and (limit is None or (request.content_length or 0) <= limit):
         # (a larger body is left to the route: an upload route raises its own limit and says so kindly)
         form = request.form
-        if _has_control(form.keys(), _CONTROL_STRICT) or _has_control(form.values(), _CONTROL):
+        if _has_control(form.keys(), _CONTROL_STRICT) or _has_control(_checked(form), _CONTROL):
             abort(400)
     return None
 
