@@ -303,7 +303,8 @@ def main() -> int:
         env.update({"FLASK_CONFIG": "production", "SECRET_KEY": "bench-" + "x" * 40, "DATABASE_URL": url,
                     "DATA_KEY_FILE": str(tmp / "data.key"), "SESSION_COOKIE_SECURE": "0", "INSTANCE_PATH": str(tmp),
                     "MAIL_OUTBOX_DIR": str(tmp / "outbox"), "PYTHONPATH": str(ROOT), "ALERT_SENDER": "process",
-                    "SIGNIN_RATE_LIMIT": "1000 per minute", "MAIL_USE_TLS": "0", "MAIL_TIMEOUT": "10"})
+                    "SIGNIN_RATE_LIMIT": "1000 per minute", "MAIL_USE_TLS": "0", "MAIL_TIMEOUT": "10",
+                    "APP_BASE_URL": "http://127.0.0.1"})
         for name in ("MAIL_SERVER", "REDIS_URL", "RATELIMIT_STORAGE_URI", "DATA_KEY"):
             env.pop(name, None)
         os.environ.update(env)

@@ -57,7 +57,8 @@ def test_a_wrong_or_missing_key_is_refused_at_start_with_a_clear_message(tmp_pat
 
 def test_every_flask_command_refuses_a_wrong_key(tmp_path):
     url, _ = _first_run(tmp_path, DATA_KEY=Fernet.generate_key().decode())
-    env = {**os.environ, "FLASK_APP": "wsgi.py", "FLASK_CONFIG": "development", "DATABASE_URL": url,
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "FLASK_CONFIG": "production", "DATABASE_URL": url,
+           "SECRET_KEY": "x" * 40, "APP_BASE_URL": "https://school.example",
            "DATA_KEY": Fernet.generate_key().decode(), "INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "flask", "concerns", "send-alerts"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)

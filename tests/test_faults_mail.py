@@ -104,7 +104,8 @@ def test_two_senders_at_once_send_each_alert_exactly_once(app, school, login_as,
         for pupil in school.pupils:
             for _ in range(3):
                 tell(_client(app, login_as, pupil))
-        assert _unsent(app) == 18
+        queued = _unsent(app)  # a pupil's concerns within minutes share an alert: fewer rows than concerns
+        assert queued >= 6
         senders = [Sender(app), Sender(app)]
         threads = [threading.Thread(target=s.run_once) for s in senders]
         for t in threads:
@@ -112,7 +113,7 @@ def test_two_senders_at_once_send_each_alert_exactly_once(app, school, login_as,
         for t in threads:
             t.join(30)
         Sender(app).run_once()  # whatever a busy database made either pass leave
-        assert len(smtp.messages) == 18 and _unsent(app) == 0
+        assert len(smtp.messages) == queued and _unsent(app) == 0
 
 
 def test_the_sender_thread_sends_when_woken_by_a_new_concern(app, school, login_as, monkeypatch):

@@ -30,9 +30,14 @@ NOT_UTF8 = _l("Some of the file is not UTF-8 text (in a column that is not impor
               "and upload it again. Nothing was imported.")
 
 
-def _unreadable(data: bytes) -> bool:
+def _plan(school, data: bytes) -> importer.Plan:
+    """The import's plan; a file whose rows are fine but which holds bytes no encoding reads (in a
+    column the import ignores) is refused rather than kept (it could not be stored as text)."""
+    plan = importer.plan(school, data)
     text, _encoding = import_rows.decoded(data)
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    if plan.ok and any("\udc80" <= ch <= "\udcff" for ch in text):
+        raise import_rows.FileProblem(NOT_UTF8)
+    return plan
 
 
 def _import_page(school, form, *, error=None, status=200):
@@ -64,14 +69,12 @@ def import_pupils(school_id: int):
             mb=import_rows.MAX_UPLOAD_BYTES // (1024 * 1024), kb=import_rows.MAX_BYTES // 1000))
     try:
         data = oneroster.to_csv(data) if oneroster.is_oneroster(data) else data
-        plan = importer.plan(school, data)
+        plan = _plan(school, data)
     except import_rows.FileProblem as exc:
         return _import_page(school, form, status=400, error=str(exc.message))
     if not plan.ok:
         return _preview(school=school, plan=plan, batch=None,
                                filename=upload.filename or "", form=None), 422
-    if _unreadable(data):  # bytes no encoding reads, in a column the import ignores: refused, not stored
-        return _import_page(school, form, status=400, error=str(NOT_UTF8))
     batch = import_batches.keep_preview(school, current_user, upload.filename or "", data)
     db.session.commit()
     return redirect(url_for("admin.import_batch", batch_id=batch.id), 303)
