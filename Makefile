@@ -11,7 +11,7 @@ export FLASK_APP := pupil_app
 export FLASK_CONFIG ?= development
 export APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install install-dev browser translations extract-translations bench bench-dashboards bench-faults clean
+.PHONY: run test lint install install-dev browser proxy fonts translations extract-translations bench bench-dashboards bench-faults clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -36,6 +36,20 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Fonts for Urdu (Nastaliq), Arabic (Naskh) and Latin diacritics (Noto Sans): npm packages pinned by
+# package-lock.json, copied into the app's static files (served by the app itself, never a CDN).
+FONT_DIR := pupil_app/static/fonts
+FONTS := noto-nastaliq-urdu/files/noto-nastaliq-urdu-arabic noto-naskh-arabic/files/noto-naskh-arabic-arabic \
+	noto-sans/files/noto-sans-latin noto-sans/files/noto-sans-latin-ext
+
+$(FONT_DIR)/.copied: node_modules/axe-core/axe.min.js
+	mkdir -p $(FONT_DIR)
+	for f in $(FONTS); do for w in 400 700; do cp node_modules/@fontsource/$$f-$$w-normal.woff2 $(FONT_DIR)/; done; done
+	for p in noto-nastaliq-urdu noto-naskh-arabic noto-sans; do cp node_modules/@fontsource/$$p/LICENSE $(FONT_DIR)/$$p-OFL.txt; done
+	touch $@
+
+fonts: $(FONT_DIR)/.copied
+
 # Debian's Chromium for the browser journeys (never a downloaded browser build).
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
@@ -50,20 +64,29 @@ translations: $(STAMPS)/install
 
 # Refresh the catalogues after changing strings (developers, not every run).
 extract-translations: $(STAMPS)/install
-	PYTHONPATH=. $(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -o pupil_app/translations/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o pupil_app/translations/messages.pot .
 	$(BIN)/pybabel -q update --ignore-obsolete -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
-run: $(STAMPS)/install translations
+run: $(STAMPS)/install translations fonts
 	$(BIN)/flask content check
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Debian's nginx for the multi-node test (tests/test_multinode.py): the proxy of deploy/.
+proxy:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx for the multi-node test..."; \
+		(apt-get install -y -qq nginx >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx >/dev/null 2>&1)) \
+		|| echo "Could not install nginx: the multi-node test will be skipped."; \
+	else echo "No nginx and no root to install it: the multi-node test will be skipped."; fi
+
 # Lint first: a finding fails the test command (and so CI) before the suite runs.
 lint: $(STAMPS)/install-dev
 	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
 
-test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js browser
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js fonts browser proxy
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

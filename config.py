@@ -68,12 +68,15 @@ class Config:
     BADGE_RATE_LIMIT = os.environ.get("BADGE_RATE_LIMIT", "300 per minute")
     PARENT_LINK_RATE_LIMIT = os.environ.get("PARENT_LINK_RATE_LIMIT", "60 per minute")  # per address; homes differ
     RATELIMIT_STORAGE_URI = ratelimit_storage()
+    # Prefix of the rate-limit counters' keys: lets several deployments share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # Argon2id at OWASP's minimum profile: m=19 MiB, t=2, p=1.
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
 
-    LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+    # English, Welsh and four home languages (pupil pages and content; see pupil_app/languages).
+    LANGUAGES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "ro": "Română", "ur": "اردو", "ar": "العربية"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "pupil_app" / "translations")
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
@@ -104,6 +107,12 @@ class Config:
     RATELIMIT_REDIS_RETRY = float(os.environ.get("RATELIMIT_REDIS_RETRY", "5"))
     # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Staff single sign-on (OpenID Connect). Each school's client id, secret, domain and Entra tenant
+    # are set with `flask sso set`; these are the providers' fixed addresses (tests point them at a
+    # provider on loopback) and how long to wait for them.
+    SSO_GOOGLE_ISSUER = os.environ.get("SSO_GOOGLE_ISSUER", "https://accounts.google.com")
+    SSO_MICROSOFT_AUTHORITY = os.environ.get("SSO_MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
+    SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
     # When the year-end rollover may be done (and undone), month-day to month-day in TIMEZONE.
@@ -137,6 +146,9 @@ def _hosts(raw: str | None) -> list[str]:
 class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
     ALERT_SENDER = os.environ.get("ALERT_SENDER", "process")
+    # Host names this site answers to (comma-separated, e.g. "safe-online.example.sch.uk"); any
+    # other Host header is refused, so no link is ever built from an attacker's host name.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") != "0"
     # Links in emails come only from here (never from a request's Host header).
     APP_BASE_URL = os.environ.get("APP_BASE_URL") or None

@@ -7,7 +7,8 @@ each school has 17 classes from Reception to Year 6 (the first of 30 pupils, the
 benchmark opens), a teacher per class, an admin and a DSL; school 1 also has the trust admin.
 Pupils have quizzes in every module of their own band and the bands before it, as pupils who have
 used the app for years would, with realistic answers (some questions harder, one wrong answer
-more tempting) and ``module_progress`` kept as the app keeps it. SQLite uses ``executemany`` in
+more tempting), ``module_progress`` kept as the app keeps it and the per-term quiz figures
+rebuilt from the attempts (coverage/aggregates.py). SQLite uses ``executemany`` in
 one transaction; PostgreSQL uses ``COPY``. Without --database-url the data goes to a SQLite file
 in a temporary folder, whose URL is printed. Staff sign in with BENCH_PASSWORD.
 """
@@ -262,6 +263,12 @@ def generate(database_url: str, tmp: Path, attempts_total: int = ATTEMPTS, seed:
         inserted += len(buffer)
         flush(progress, "module_progress", progress_cols)
         raw.commit()
+        # The bulk insert bypassed the app: count the per-term quiz figures from the attempts, as
+        # `flask coverage aggregates --rebuild` does.
+        from pupil_app.coverage import aggregates
+
+        with engine.begin() as conn:
+            aggregates.rebuild(conn, app.extensions["content"].modules)
         if not postgres:
             cur.execute("ANALYZE")
             raw.commit()

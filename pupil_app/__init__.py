@@ -104,11 +104,13 @@ def register_content(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .access import declare_static
     from .admin.views import bp as admin_bp
+    from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
     from .filtering.views import bp as filtering_bp
     from .health import bp as health_bp
+    from .languages.views import bp as languages_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
     from .pledge.views import bp as pledge_bp
@@ -116,12 +118,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(pledge_bp)
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(filtering_bp)
+    app.register_blueprint(languages_bp)
     declare_static(app)
 
 
@@ -172,8 +176,10 @@ def register_request_hooks(app: Flask) -> None:
             "form-action 'self'; frame-ancestors 'none'"),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        # Badge and class links carry secrets in the URL: never leak them in a Referer.
-        "Referrer-Policy": "no-referrer",
+        # Badge and class links carry secrets in the URL: never leak them in a Referer to another
+        # site. Same-origin only, because over HTTPS the CSRF check needs the site's own Referer
+        # (with "no-referrer" every form post behind a TLS proxy was refused).
+        "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
         "Cross-Origin-Opener-Policy": "same-origin",
     }
@@ -198,7 +204,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
     from . import schooltext
-    from .i18n import current_language, is_rtl
+    from .i18n import current_language, is_rtl, switcher_languages
     from .qr import qr_svg
     from .timeutil import register_filters as register_date_filters
 
@@ -240,7 +246,8 @@ def register_template_helpers(app: Flask) -> None:
             "translations": get_translations(),
             "content": app.extensions["content"],
             "current_language": current_language(),
-            "languages": app.config["LANGUAGES"],
+            "languages": switcher_languages(),
+            "language_names": app.config["LANGUAGES"],
             "text_direction": "rtl" if is_rtl() else "ltr",
             "app_name": app.config["APP_NAME"],
         }

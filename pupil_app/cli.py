@@ -27,6 +27,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(badge_cli)
+    from .auth.sso_cli import sso_cli
+    from .coverage.cli import coverage_cli
+
+    app.cli.add_command(coverage_cli)
+    app.cli.add_command(sso_cli)
     app.cli.add_command(data_key_cli)
     app.cli.add_command(concerns_cli)
 
@@ -48,6 +53,18 @@ def content_check() -> None:
     click.echo(f"Content OK: {len(content.modules)} modules, {questions} questions, "
                f"{len(content.outcomes)} outcomes, {len(content.risks)} risks, "
                f"{len(content.pledges)} pledges ({promises} promises), {len(content.pictures)} pictures.")
+
+
+@content_cli.command("map")
+def content_map() -> None:
+    """Print the curriculum map (year x risk, module titles) as the Markdown table in README.md."""
+    from .content.curriculum import curriculum_map
+
+    try:
+        content = load_content(current_app.config["CONTENT_DIR"])
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(curriculum_map(content), nl=False)
 
 
 @click.group("demo", cls=AppGroup)

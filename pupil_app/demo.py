@@ -147,7 +147,7 @@ def _fill_classes(school, classes, layout, used, demo_hash, content, rng, now) -
     for cname, year, size in layout:
         school_class = classes[cname]
         demo_count = sum(1 for v in DEMO_PUPILS.values() if v[2] == cname)
-        modules = content.modules_for_band(school_class.band)
+        modules = content.modules_for_year(school_class.year_group)
         for _ in range(size - demo_count):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             username = _username(first, last, used)

@@ -152,6 +152,13 @@ def register(app: Flask) -> None:
             (429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult.")),
     ):
         app.register_error_handler(code, simple(code, title, message))
+    from werkzeug.exceptions import SecurityError
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_e):
+        # A Host header outside TRUSTED_HOSTS: answer plainly, building no link from that name.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     app.register_error_handler(CSRFError, simple(
         400, _l("This page was open too long"), _l("Please go back, reload the page and try again.")))
 

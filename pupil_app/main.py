@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, send_from_directory, session, url_for
+from flask import Blueprint, abort, redirect, request, send_from_directory, session, url_for
 from flask_login import current_user
 
 from .access import public
 from .content import current_content
 from .extensions import db
+from .i18n import allowed_languages
 from .redirects import safe_path
 
 bp = Blueprint("main", __name__)
@@ -39,10 +40,10 @@ def picture(name: str):
 def set_language():
     """Switch the page language with one tap; remembered for a signed-in pupil."""
     lang = request.form.get("lang", "")
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang not in allowed_languages():  # a pupil: only what their school offers
         abort(400)
     session["lang"] = lang
     if current_user.is_authenticated and current_user.is_pupil:
-        current_user.language = lang
+        current_user.language, current_user.language_chosen_by_child = lang, True
         db.session.commit()
     return redirect(safe_path(request.form.get("next"), url_for("main.index")))

@@ -25,6 +25,7 @@ def test_only_expected_routes_are_public(app):
     assert public == sorted([
         "static", "main.index", "main.picture", "main.set_language", "health.healthz", "health.readyz",
         "auth.sign_in_choice", "auth.staff_sign_in", "auth.class_page", "auth.picture_sign_in", "auth.badge",
+        "sso.start", "sso.callback",
         "pledge.parent", "pledge.parent_thanks",  # the parent letter's link: a rate-limited secret token
         "admin.set_password",
         # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the

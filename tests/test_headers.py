@@ -17,7 +17,7 @@ def test_security_headers_on_every_response(client, url):
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
-    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert r.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_pages_have_no_inline_scripts_styles_or_external_assets(client, make_pupil, login_as):

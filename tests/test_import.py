@@ -19,7 +19,7 @@ GOOD = (
     "UPN,Legal Forename,Legal Surname,NC Year,Reg Group,First Language\r\n"
     "A123456789012,Zoë,O'Neill,Year 3,Oak,Welsh\r\n"
     "B123456789012,Kofi,Mensah,Y3,Oak,English\r\n"
-    ",Łukasz,Nowak,3,Oak,Polish\r\n"
+    ",Łukasz,Nowak,3,Oak,Tigrinya\r\n"
     ",Amelia,Jones,Reception,Robins,\r\n"
 )
 
@@ -74,7 +74,7 @@ def test_preview_then_apply_creates_classes_and_pupils(app, client, admin, schoo
     assert preview.status_code == 200
     assert "4 new pupils" in html and "0 rows with errors" in html
     assert "New classes:" in html and "Oak (Year 3)" in html and "Robins (Reception)" in html
-    assert "language &#39;Polish&#39; is not offered yet" in html or "language 'Polish' is not offered yet" in html
+    assert "language &#39;Tigrinya&#39; is not offered yet" in html or "language 'Tigrinya' is not offered yet" in html
     assert pupil_count(app) == 0  # a preview saves no pupil
     done = apply(client, r.location)
     assert done.status_code == 303

@@ -64,9 +64,9 @@ def ks2_pupil(make_pupil, login_as):
     return pupil
 
 
-def test_home_groups_the_bands_modules_by_the_four_risks(client, ks2_pupil):
+def test_home_groups_the_years_modules_by_the_four_risks(client, ks2_pupil):
     html = client.get("/learn/").get_data(as_text=True)
-    for module in CONTENT.modules_for_band("ks2"):
+    for module in CONTENT.modules_for_year(4):
         assert module.title in html
     for module in CONTENT.modules_for_band("ks1"):
         assert f"/learn/{module.id}/" not in html
@@ -79,7 +79,8 @@ def test_home_groups_the_bands_modules_by_the_four_risks(client, ks2_pupil):
 def test_year_group_decides_the_band(client, make_pupil, login_as, year, band):
     login_as(make_pupil(year_group=year))
     html = client.get("/learn/").get_data(as_text=True)
-    assert all(m.title in html for m in CONTENT.modules_for_band(band))
+    assert all(m.title in html for m in CONTENT.modules_for_year(year))
+    assert all(m.band == band for m in CONTENT.modules_for_year(year))
 
 
 def test_module_of_another_band_is_not_found(client, ks2_pupil):

@@ -74,7 +74,8 @@ class PupilForm(FlaskForm):
     def __init__(self, *args, class_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.class_id.choices = list(class_choices)
-        self.language.choices = [("", _l("As the school's default")), ("en", "English"), ("cy", "Cymraeg")]
+        self.language.choices = [("", _l("As the school's default")), ("en", "English"), ("cy", "Cymraeg"),
+                                 ("pl", "Polski"), ("ro", "Română"), ("ur", "اردو"), ("ar", "العربية")]
 
 
 class ImportForm(FlaskForm):

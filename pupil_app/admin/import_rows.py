@@ -43,9 +43,15 @@ COLUMN_LABELS = {
     "date_of_birth": _l("date of birth"),
     "year_group": _l("year group"), "class_name": _l("class"), "language": _l("language"),
 }
+# MIS first-language values: ISO codes, the DfE/SIMS codes (ENG, ENB, WEL, POL, URD, RMN, ARA...),
+# English names and the languages' own names.
 LANGUAGES = {
-    "en": "en", "eng": "en", "english": "en", "saesneg": "en",
+    "en": "en", "eng": "en", "enb": "en", "english": "en", "saesneg": "en",
     "cy": "cy", "wel": "cy", "cym": "cy", "welsh": "cy", "cymraeg": "cy",
+    "pl": "pl", "pol": "pl", "polish": "pl", "polski": "pl",
+    "ro": "ro", "ron": "ro", "rum": "ro", "rmn": "ro", "romanian": "ro", "română": "ro", "romana": "ro",
+    "ur": "ur", "urd": "ur", "urdu": "ur", "اردو": "ur",
+    "ar": "ar", "ara": "ar", "arabic": "ar", "arb": "ar", "arabic (any other)": "ar", "العربية": "ar",
 }
 
 NEW, UPDATED, UNCHANGED, ERROR, SKIPPED = "new", "updated", "unchanged", "error", "skipped"

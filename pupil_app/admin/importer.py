@@ -81,6 +81,16 @@ def _describe_year(year: int) -> str:
     return year_name(year)
 
 
+def _language_change(row: Row, pupil: Pupil) -> None:
+    """The MIS first language presets a pupil's language, never over one the child tapped themselves."""
+    if not row.language or pupil.language == row.language:
+        return
+    if pupil.language_chosen_by_child:
+        row.notes.append(_l("keeps the language the child chose (%(language)s)", language=pupil.language))
+    else:
+        row.changes.append(_l("language → %(language)s", language=row.language))
+
+
 @dataclass
 class _Roll:
     """The school as the file meets it: classes by name, pupils by UPN and by name."""
@@ -169,8 +179,7 @@ def _changes(row: Row, pupil: Pupil, current: SchoolClass | None) -> None:
         row.changes.append(_l("class %(old)s → %(new)s", old=current.name if current else "–", new=row.class_name))
     if row.upn and pupil.upn != row.upn:
         row.changes.append(_l("UPN added: %(upn)s", upn=row.upn))
-    if row.language and pupil.language != row.language:
-        row.changes.append(_l("language → %(language)s", language=row.language))
+    _language_change(row, pupil)
     if row.date_of_birth and pupil.date_of_birth != row.date_of_birth:
         row.changes.append(_l("date of birth added: %(date)s", date=row.date_of_birth.strftime("%d/%m/%Y")))
     if row.legal_first_name and (pupil.legal_first_name, pupil.legal_last_name) != (row.legal_first_name,
@@ -271,7 +280,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
                     pupil_accounts.give_first_credentials(pupil, c.year_group)
             if row.upn:
                 pupil.upn = row.upn
-            if row.language:
+            if row.language and not pupil.language_chosen_by_child:  # never over the child's own tap
                 pupil.language = row.language
             if row.date_of_birth:
                 pupil.date_of_birth = row.date_of_birth

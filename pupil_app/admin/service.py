@@ -29,7 +29,7 @@ STAFF_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 PASSWORD_LINK_DAYS = 7
 MIN_STAFF_PASSWORD = 10
-LANGUAGE_CODES = ("en", "cy")
+LANGUAGE_CODES = ("en", "cy", "pl", "ro", "ur", "ar")
 
 AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import curriculum
 from .checks import _Checker, _load_pictures, _read_toml
 from .model import Band, Category, Content, ContentError, Module, Outcome, Risk
 from .modules import _load_module
@@ -90,19 +91,24 @@ def load_content(root: str | Path) -> Content:
     modules = _load_modules(root, outcomes, risks, pictures, check)
     if not check.problems:
         _check_coverage(modules, outcomes, risks, check)
+    plan = None
+    if not check.problems:  # the curriculum: frameworks, topics, outcome tags, years, foundations, reading
+        base = _read_toml(root / "outcomes.toml", root, _Checker()) or {}
+        plan = curriculum.check_curriculum(base, modules, outcomes, check)
     # Pledges rest on modules and outcomes, so they are checked once those have loaded.
     policy, pledges, parent_aup = _load_pledges(root, modules, outcomes, pictures, check)
     if check.problems:
         raise ContentError(check.problems)
     return Content(bands=bands, categories=categories, outcomes=outcomes, risks=risks,
                    modules=modules, pictures=pictures, root=root, pledges=pledges, parent_aup=parent_aup,
-                   policy=policy)
+                   policy=policy, curriculum=plan)
 
 
 def extract_content_strings(fileobj, keywords, comment_tags, options):  # pragma: no cover - run by pybabel
     """Babel extractor: yields every translatable string of one content TOML file."""
     data = tomllib.loads(fileobj.read().decode("utf-8"))
-    keys = ("name", "summary", "title", "text", "alt", "prompt", "explain", "scenario", "why", "intro")
+    keys = ("name", "summary", "title", "text", "alt", "prompt", "explain", "scenario", "why", "intro",
+            "discuss", "notes", "efcw_says", "rshe")
 
     def walk(node: Any) -> Iterator[str]:
         if isinstance(node, dict):

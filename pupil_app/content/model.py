@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .curriculum import YEAR_BAND
 from .rules import CATEGORIES
 
 
@@ -53,6 +55,8 @@ class Screen:
     text: str
     picture: str
     alt: str
+    discuss: str = ""  # teach mode: a question for the class (pupils read it on the board)
+    notes: str = ""  # teach mode: what the teacher should know or do on this screen
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class Question:
     picture: str | None = None
     alt: str = ""
     scenario: str = ""
+    topic: str = ""  # a curriculum topic (outcomes.toml [[topics]]) this question checks
 
     @property
     def is_order(self) -> bool:
@@ -126,6 +131,9 @@ class Module:
     screens: tuple[Screen, ...]
     questions: tuple[Question, ...]
     source: str = field(compare=False, default="")
+    year: int = -1  # year group it is written for: 0 = Reception ... 6 = Year 6
+    foundation: str = ""  # the module of the year before that this one builds on ("" for Reception)
+    topics: tuple[str, ...] = ()  # curriculum topics it teaches (outcomes.toml [[topics]])
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -211,6 +219,7 @@ class Content:
     pledges: Mapping[str, Pledge] = field(default_factory=dict)
     parent_aup: ParentAup | None = None
     policy: Mapping[str, PolicySection] = field(default_factory=dict)
+    curriculum: Any = None  # content.curriculum.Curriculum: frameworks, topics, outcome tags
 
     def pledge_for_band(self, band: str | None) -> Pledge | None:
         """The pledge a pupil of ``band`` makes (end of primary uses the KS2 pledge)."""
@@ -220,8 +229,12 @@ class Content:
         """The band's modules in teaching order: by category (4Cs order), then ``order``."""
         return sorted(
             (m for m in self.modules.values() if m.band == band),
-            key=lambda m: (CATEGORIES.index(m.category), m.order, m.id),
+            key=lambda m: (CATEGORIES.index(m.category), m.year, m.order, m.id),
         )
+
+    def modules_for_year(self, year: int) -> list[Module]:
+        """A year group's modules (0 = Reception), in teaching order: the curriculum of that year."""
+        return [m for m in self.modules_for_band(YEAR_BAND.get(year, "")) if m.year == year]
 
     def outcomes_for_band(self, band: str) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.band == band]
@@ -237,6 +250,7 @@ class Content:
             for s in m.screens:
                 yield m.source, s.text
                 yield m.source, s.alt
+                yield from ((m.source, t) for t in (s.discuss, s.notes) if t)
             for q in m.questions:
                 for text in (q.scenario, q.prompt, q.alt, q.explain):
                     if text:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import curriculum
 from .checks import _Checker, _read_toml, whole_from_1
 from .model import FIXED_CHOICES, Choice, Module, Outcome, Question, Risk, Screen
 from .rules import BAND_TYPES, BANDS, CATEGORIES
@@ -122,7 +123,7 @@ def _screens(rel: str, data: Mapping[str, Any], pictures: frozenset[str], check:
             check.fail(w, "must be a table")
             continue
         screens.append(Screen(check.text(w, s, "text"), check.picture(w, s.get("picture"), pictures),
-                              check.text(w, s, "alt")))
+                              check.text(w, s, "alt"), *curriculum.screen_fields(w, s, check)))
     return screens
 
 
@@ -146,7 +147,7 @@ def _question(w: str, q: Mapping[str, Any], qid: str, band: Any, mod_outcomes: l
     return Question(
         id=qid, type=qtype, prompt=check.text(w, q, "prompt"), outcome=str(outcome),
         explain=check.text(w, q, "explain"), choices=_choices(w, q, qtype, pictures, check),
-        picture=picture, alt=alt, scenario=scenario,
+        picture=picture, alt=alt, scenario=scenario, topic=curriculum.question_topic(w, q, check),
     )
 
 
@@ -196,4 +197,5 @@ def _load_module(path: Path, root: Path, outcomes: Mapping[str, Outcome], risks:
         picture=check.picture(rel, data.get("picture"), pictures),
         outcomes=tuple(mod_outcomes), risks=tuple(mod_risks),
         screens=tuple(screens), questions=tuple(questions), source=rel,
+        **curriculum.module_fields(rel, data, check),
     )

@@ -14,7 +14,8 @@ BAND_TYPES = {
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 PICTURE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.svg$")
 MAX_PICTURE_BYTES = 16 * 1024
-MAX_TEXT = {"title": 80, "summary": 140, "text": 400, "alt": 200, "prompt": 300, "explain": 400, "scenario": 500}
+MAX_TEXT = {"title": 80, "summary": 140, "text": 400, "alt": 200, "prompt": 300, "explain": 400, "scenario": 500,
+            "discuss": 200, "notes": 400}
 # Pledges: a promise fits one screen for a child; the parent statements are the policy's own sentences.
 PLEDGE_IDS = ("ks1", "ks2")
 PLEDGE_SIGN = ("tap", "name")

@@ -14,6 +14,7 @@ from ..content import CATEGORIES, Module, Question, current_content as content
 from ..extensions import db
 from ..learning.models import ModuleProgress, QuizAttempt
 from ..schools.models import Pupil, SchoolClass
+from . import aggregates, question_stats
 from .service import (
     HELP_RETRIES,
     NOT_STARTED,
@@ -153,7 +154,7 @@ def help_reasons(modules: list[Module], cells: list[Cell]) -> list[HelpReason]:
 
 def class_grid(school_class: SchoolClass) -> ClassGrid:
     """Pupils down, the band's modules across, with category shares and who needs help: two queries."""
-    groups = grouped_modules(school_class.band)
+    groups = grouped_modules(school_class.year_group)
     modules = [m for _, ms in groups for m in ms]
     pupils = class_pupils(school_class)
     progress: dict[tuple[int, str], Cell] = {}
@@ -236,35 +237,30 @@ def class_questions(school_class: SchoolClass) -> ClassQuestions:
     """Each band outcome with the pupils who have shown it, and each module's most missed questions.
 
     A pupil has shown an outcome when, over all their finished quizzes, they have answered at
-    least PASS_PERCENT of the questions tagged with it right at least once. Two queries.
+    least PASS_PERCENT of the questions tagged with it right at least once. Four queries, over the
+    answers counted as each quiz finished (question_stats).
     """
-    modules = content().modules_for_band(school_class.band)
+    modules = content().modules_for_year(school_class.year_group)
     pupils = class_pupils(school_class)
     stats = {(m.id, q.id): QuestionStats(m, q) for m in modules for q in m.questions}
-    # Per module: (question id, right answer as the JSON list it is stored as, its tally).
-    checks = {m.id: [(q.id, list(q.correct_answer), stats[(m.id, q.id)]) for q in m.questions] for m in modules}
     right: set[tuple[int, str, str]] = set()
     n_attempts = 0
     if pupils and modules:
-        rows = db.session.execute(
-            select(QuizAttempt.pupil_id, QuizAttempt.module_id, QuizAttempt.answers)
-            .join(Pupil, Pupil.id == QuizAttempt.pupil_id)
-            .where(Pupil.class_id == school_class.id, Pupil.active.is_(True),
-                   QuizAttempt.module_id.in_(list(checks)), QuizAttempt.finished_at.is_not(None)))
-        for pupil_id, module_id, answers in rows:
-            n_attempts += 1
-            if not answers:
+        # Counted as each quiz finished (question_stats), not decoded from every answer here.
+        module_ids = [m.id for m in modules]
+        rows, wrong = question_stats.for_class(school_class.id, module_ids)
+        n_attempts = aggregates.quizzes_for_class(school_class.id, module_ids)
+        for pupil_id, module_id, question_id, asked, missed, right_times in rows:
+            s = stats.get((module_id, question_id))
+            if s is None:
                 continue
-            for qid, correct, s in checks[module_id]:
-                given = answers.get(qid)
-                if not given:
-                    continue
-                s.asked += 1
-                if given == correct:
-                    right.add((pupil_id, module_id, qid))
-                else:
-                    s.missed += 1
-                    s.wrong[tuple(given)] += 1
+            s.asked += asked
+            s.missed += missed
+            if right_times:
+                right.add((pupil_id, module_id, question_id))
+        for key, answers in wrong.items():
+            if key in stats:
+                stats[key].wrong.update(answers)
     outcomes = []
     for outcome in content().outcomes_for_band(school_class.band):
         tagged = [(m, q) for m in modules for q in m.questions if q.outcome == outcome.id]
@@ -313,17 +309,17 @@ class PupilReport:
 
 
 def pupil_report(pupil: Pupil) -> PupilReport:
-    """A pupil's modules (this band, then earlier bands' work), every finished quiz: two queries."""
+    """A pupil's modules (this year's, then other years' work), every finished quiz: two queries."""
     progress = {r.module_id: r for r in db.session.scalars(
         select(ModuleProgress).where(ModuleProgress.pupil_id == pupil.id))}
-    band = pupil.band
     groups = []
-    if band:
-        for category, ms in grouped_modules(band):
+    if pupil.school_class is not None:
+        for category, ms in grouped_modules(pupil.school_class.year_group):
             groups.append((category, [(m, cell_for(progress.get(m.id))) for m in ms]))
     mods = content().modules
-    earlier = [(mods[mid], cell_for(row)) for mid, row in progress.items() if mid in mods and mods[mid].band != band]
-    earlier.sort(key=lambda mc: (("ks1", "ks2", "eop").index(mc[0].band), CATEGORIES.index(mc[0].category)))
+    this_year = {m.id for _c, ms in groups for m, _cell in ms}
+    earlier = [(mods[mid], cell_for(row)) for mid, row in progress.items() if mid in mods and mid not in this_year]
+    earlier.sort(key=lambda mc: (mc[0].year, CATEGORIES.index(mc[0].category)))
     attempts = [
         AttemptRow(mods.get(module_id), module_id, score or 0, total, finished)
         for module_id, score, total, finished in db.session.execute(

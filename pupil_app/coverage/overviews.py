@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from ..content import CATEGORIES
 from ..extensions import db
 from ..learning.models import ModuleProgress
-from ..schools.models import Pupil, School, SchoolClass, band_for_year, year_name
+from ..schools.models import Pupil, School, SchoolClass, year_name
 from .service import MIN_GROUP, grouped_modules, passed_sql, percent
 
 # ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def _pupils_by_group(group_cols, where) -> dict[tuple, int]:
 def _tallies(year_group: int, pupils: int, progress_for: Callable[[str], tuple[int, int]]) -> dict[str, Tally]:
     """Per category: the band's modules for this year group, over ``pupils`` pupils."""
     out = {}
-    for category, modules in grouped_modules(band_for_year(year_group)):
+    for category, modules in grouped_modules(year_group):
         t = Tally(pupils=pupils, possible=pupils * len(modules))
         for m in modules:
             started, passed = progress_for(m.id)
@@ -141,14 +141,38 @@ class TrustOverview:
     total: HeatRow
 
 
+def _by_school_and_year(ids: list[int]) -> tuple[dict[tuple, int], dict[tuple, tuple[int, int]]]:
+    """Pupil counts {(school, year)} and progress {(school, year, module): (started, passed)} of the
+    schools' active pupils in active classes. Grouped by class in the database (no join to the
+    classes per progress row: a fifth less work at trust scale), then folded into year groups here."""
+    if not ids:
+        return {}, {}
+    year_of: dict[int, tuple[int, int]] = {}
+    pupils: Counter = Counter()
+    for (class_id, school_id, year), n in _pupils_by_group(
+            [Pupil.class_id, SchoolClass.school_id, SchoolClass.year_group], [Pupil.school_id.in_(ids)]).items():
+        year_of[class_id] = (school_id, year)
+        pupils[(school_id, year)] += n
+    passed = func.sum(case((passed_sql(ModuleProgress.best_score, ModuleProgress.best_total), 1), else_=0))
+    progress: dict[tuple, tuple[int, int]] = {}
+    for class_id, module_id, started, n_passed in db.session.execute(
+            select(Pupil.class_id, ModuleProgress.module_id, func.count(), passed)
+            .select_from(ModuleProgress).join(Pupil, Pupil.id == ModuleProgress.pupil_id)
+            .where(Pupil.active.is_(True), Pupil.school_id.in_(ids))
+            .group_by(Pupil.class_id, ModuleProgress.module_id)):
+        if class_id in year_of:
+            key = year_of[class_id] + (module_id,)
+            s, p = progress.get(key, (0, 0))
+            progress[key] = (s + started, p + int(n_passed or 0))
+    return dict(pupils), progress
+
+
 def trust_overview(schools: list[School]) -> TrustOverview:
     """Every school of a trust by category, and the trust's year groups by category: three queries
-    (the schools, pupil counts, progress), whatever the number of pupils. Groups under MIN_GROUP
+    (the schools, pupil counts per class, progress per class), whatever the number of pupils. Groups under MIN_GROUP
     pupils are left out of the cells they would show (views mark them)."""
     ids = [s.id for s in schools]
-    where = [Pupil.school_id.in_(ids)] if ids else [Pupil.id < 0]
-    pupils = _pupils_by_group([Pupil.school_id, SchoolClass.year_group], where)
-    progress = _progress_by_group([Pupil.school_id, SchoolClass.year_group], where)
+    pupils, progress = _by_school_and_year(ids)
     school_rows = []
     years: dict[int, HeatRow] = {}
     for s in schools:

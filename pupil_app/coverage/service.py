@@ -52,10 +52,10 @@ def percent(part: int, whole: int) -> int | None:
     return math.floor(part * 100 / whole)
 
 
-def grouped_modules(band: str) -> list[tuple[str, list[Module]]]:
-    """The band's modules grouped by risk category in the 4Cs order (Content, Contact, Conduct, Commerce)."""
+def grouped_modules(year_group: int) -> list[tuple[str, list[Module]]]:
+    """The year's modules grouped by risk category in the 4Cs order (Content, Contact, Conduct, Commerce)."""
     groups: dict[str, list[Module]] = {c: [] for c in CATEGORIES}
-    for module in content().modules_for_band(band):
+    for module in content().modules_for_year(year_group):
         groups[module.category].append(module)
     return [(c, ms) for c, ms in groups.items() if ms]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -54,3 +54,23 @@ class ModuleProgress(db.Model):
     best_total: Mapped[int | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(db.Model):
+    """A module a teacher has set for a class, with optional dates; pupils see it first on their home."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date | None] = mapped_column(Date)  # pupils see it from this day (none: at once)
+    due_on: Mapped[date | None] = mapped_column(Date)  # shown to pupils and on the class page
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("class_id", "module_id", name="one_per_module"),
+        CheckConstraint("due_on IS NULL OR starts_on IS NULL OR due_on >= starts_on", name="due_after_start"),
+        Index("ix_assignments_school", "school_id"),
+    )

@@ -61,7 +61,7 @@ def module_for_pupil(pupil: Pupil, module_id: str) -> Module | None:
 
 
 def home_cards(pupil: Pupil) -> list[tuple[str, list[ModuleCard]]]:
-    """The pupil's modules grouped by risk category, each with status and stars (one query)."""
+    """The modules of the pupil's year grouped by risk category, each with status and stars (one query)."""
     if pupil.band is None:
         return []
     progress = {
@@ -69,7 +69,7 @@ def home_cards(pupil: Pupil) -> list[tuple[str, list[ModuleCard]]]:
         for p in db.session.scalars(select(ModuleProgress).where(ModuleProgress.pupil_id == pupil.id))
     }
     groups: dict[str, list[ModuleCard]] = {c: [] for c in CATEGORIES}
-    for module in content().modules_for_band(pupil.band):
+    for module in content().modules_for_year(pupil.school_class.year_group):
         p = progress.get(module.id)
         if p is None:
             status = NOT_STARTED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,9 +10,9 @@ from ..access import pupil_required
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..rendering import render_shared
-from . import service
-
-bp = Blueprint("learning", __name__, url_prefix="/learn", template_folder="templates")
+from ..timeutil import local_today
+from . import assign_views, assignments, missed, service, teach_views  # noqa: F401  (teachers' routes; the missed-questions section)
+from .blueprint import bp
 
 
 def _module_or_404(module_id: str):
@@ -25,8 +25,13 @@ def _module_or_404(module_id: str):
 @bp.get("/")
 @pupil_required
 def home():
-    """The pupil's modules, grouped by the four risks, with progress and stars."""
-    return render_template("learning/home.html", groups=service.home_cards(current_user), form=ConfirmForm())
+    """The pupil's modules: what their teacher has set first, then their year's by the four risks."""
+    assigned = assignments.assigned_cards(current_user, local_today())
+    set_ids = {card.module.id for card, _a in assigned}
+    groups = [(cat, [c for c in cards if c.module.id not in set_ids])
+              for cat, cards in service.home_cards(current_user)]
+    return render_template("learning/home.html", assigned=assigned, form=ConfirmForm(),
+                           groups=[(cat, cards) for cat, cards in groups if cards])
 
 
 @bp.get("/<module_id>/")
@@ -137,3 +142,4 @@ def result(module_id: str, attempt_id: int):
     return render_template("learning/result.html", module=module, attempt=attempt,
                            reviews=service.review(attempt, module),
                            stars=service.stars_for(attempt.score, attempt.total), form=ConfirmForm())
+

@@ -41,7 +41,7 @@ class PromiseProgress:
 
 
 def my_promises(pupil: Pupil) -> tuple[PledgeText | None, list[PromiseProgress]]:
-    """Each promise of the pupil's pledge with the modules of their band behind it, and whether each is done."""
+    """Each promise of the pupil's pledge with the modules of their year behind it, and whether each is done."""
     key = pledge_key(pupil.band)
     if key is None:
         return None, []
@@ -52,6 +52,8 @@ def my_promises(pupil: Pupil) -> tuple[PledgeText | None, list[PromiseProgress]]
     out = []
     for promise in text.promises:
         mods = [modules[m] for m in promise.modules if m in modules and modules[m].band == pupil.band]
+        # The curriculum has a module per year: a promise rests on the pupil's own year's modules.
+        mods = [m for m in mods if m.year == pupil.school_class.year_group] or mods
         out.append(PromiseProgress(promise, [(m, m.id in done) for m in mods]))
     return text, out
 

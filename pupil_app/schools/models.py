@@ -150,6 +150,8 @@ class Pupil(Account, db.Model):
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
     language: Mapped[str | None] = mapped_column(String(10))
+    # True once the child tapped a language themselves: an MIS import then never changes it.
+    language_chosen_by_child: Mapped[bool] = mapped_column(default=False, server_default="0")
     # From the MIS: the name a child goes by is first_name/last_name (what pages show); the legal
     # name is kept beside it when it differs; the date of birth tells two same-named children apart.
     legal_first_name: Mapped[str | None] = mapped_column(String(60))

@@ -151,6 +151,7 @@ def _message_up_to_send(tab):
     page.click("button:has-text('Next')")
     page.click("button[name='choice'][value='anyone']")
     page.wait_for_selector("h1:has-text('Ready to send your message?')")
+    page.wait_for_load_state("load")  # tell.js has taken over the form: a tap before that is a plain post
 
 
 def _fail_first_send(monkeypatch):

@@ -175,6 +175,11 @@ def test_major_version_asks_the_pupil_again_and_a_minor_one_does_not(tab, browse
     page.check("section:has(#pledge-ks2) input[name=change][value=major]")
     page.fill("#note-ks2", "New school rules")
     page.click("section:has(#pledge-ks2) button:has-text('Publish')")
+    # Asked once more, with how many pupils it asks to sign again.
+    page.wait_for_selector(".confirm-panel")
+    assert "pupils who have signed will be asked to sign again" in page.inner_text(".confirm-panel")
+    tab.assert_accessible()
+    page.click(".confirm-panel button:has-text('Publish, and ask them to sign again')")
     page.wait_for_selector("text=Version 2.0 is published.")
     assert "New school rules" in page.inner_text("section:has(#pledge-ks2)")
     url, heading = pupil_signs_in_again()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,13 +15,14 @@ from pupil_app.coverage import classes
 from pupil_app.demo import DEMO_PASSWORD, load_demo
 from pupil_app.extensions import db
 from pupil_app.schools.models import SchoolClass
+from pupil_app.timeutil import local_today
 
 pytestmark = pytest.mark.browser
 
 NEW_CLASS_CSV = (
     "UPN,Legal Forename,Legal Surname,NC Year,Reg Group,First Language\r\n"
     "K801200300401,Poppy,Ashworth,Year 2,Kestrels,English\r\n"
-    "K801200300402,Dawid,Nowak,Year 2,Kestrels,Polish\r\n"
+    "K801200300402,Dawid,Nowak,Year 2,Kestrels,Tigrinya\r\n"
     "K801200300403,Ffion,Rees,Year 2,Kestrels,Welsh\r\n"
 )
 
@@ -123,28 +125,38 @@ def test_admin_imports_a_new_class_prints_its_cards_and_a_pupil_signs_in_with_th
     assert page.url.endswith("/pledge/")
 
 
-def test_rollover_moves_year_4_to_year_5(tab, demo):
-    page = tab.page
-    staff_sign_in(tab, "admin.demo")
-    page.click("header nav a:has-text('Admin')")
-    page.click("nav.tabs a:has-text('Year-end rollover')")
-    page.wait_for_selector("h1:has-text('Year-end rollover')")
-    row = page.locator("tbody tr:has(th:has-text('Year 4'))")
-    assert "Year 5, renamed Year 5" in row.inner_text()
-    tab.assert_accessible()
-    # Without the tick nothing happens, and the page says why.
-    page.click("button:has-text('Move every class up a year')")
-    page.wait_for_selector(".field__error")
-    assert "Tick the box" in page.inner_text(".field__error")
-    tab.assert_accessible()
-    page.check("#confirm")
-    page.click("button:has-text('Move every class up a year')")
-    page.wait_for_selector("text=Every class has moved up a year group")
-    classes = page.inner_text("table")
-    assert re.search(r"Year 5\s+Year 5\s+Key Stage 2", classes)
-    assert re.search(r"Year 6 \(left \d{4}\)\s+Year 6", classes)
-    assert "Year 4" not in classes
-    tab.assert_accessible()
+def test_rollover_previews_moves_year_4_to_year_5_and_undoes(tab, app, demo):
+    with app.app_context():  # the rollover window is open today
+        today = local_today()
+    before = app.config["ROLLOVER_WINDOW"]
+    app.config["ROLLOVER_WINDOW"] = ((today - timedelta(days=1)).strftime("%m-%d"),
+                                     (today + timedelta(days=1)).strftime("%m-%d"))
+    try:
+        page = tab.page
+        staff_sign_in(tab, "admin.demo")
+        page.click("header nav a:has-text('Admin')")
+        page.click("nav.tabs a:has-text('Year-end rollover')")
+        page.wait_for_selector("h1:has-text('Year-end rollover')")
+        row = page.locator("tbody tr:has(th:has-text('Year 4'))")
+        assert row.locator("input[name^='name-']").input_value() == "Year 5"
+        tab.assert_accessible()
+        # A wrong year typed: nothing happens, and the page says why.
+        page.fill("#typed", "yes")
+        page.click("button:has-text('Move ')")
+        page.wait_for_selector(".field__error")
+        assert "exactly to confirm" in page.inner_text(".field__error")
+        tab.assert_accessible()
+        year = re.search(r"rollover for (\d{4}/\d{2})", page.inner_text("h1")).group(1)
+        page.fill("#typed", year)
+        page.click("button:has-text('Move ')")
+        page.wait_for_selector("text=Every class has moved up a year group")
+        tab.assert_accessible()
+        page.click("button:has-text('Undo the rollover')")
+        page.wait_for_selector("text=The rollover is undone")
+        with app.app_context():
+            assert db.session.scalar(select(SchoolClass.year_group).where(SchoolClass.name == "Year 4")) == 4
+    finally:
+        app.config["ROLLOVER_WINDOW"] = before
 
 
 def test_every_coverage_and_admin_page_passes_axe(tab, app, demo):

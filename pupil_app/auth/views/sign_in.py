@@ -9,10 +9,11 @@ from flask_login import current_user, login_user, logout_user
 from ...access import public, signed_in
 from ...extensions import db
 from ...forms import ConfirmForm
+from ...i18n import use_school_languages
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
 from .. import lessons, service, throttle
-from ..forms import PasswordSignInForm
+from ..forms import PasswordSignInForm, StaffSignInForm
 from .common import bp
 
 
@@ -76,7 +77,7 @@ def staff_sign_in():
     """Staff sign-in with username and password."""
     if current_user.is_authenticated and current_user.is_staff:
         return redirect(url_for("coverage.home"))
-    form = PasswordSignInForm()
+    form = StaffSignInForm()
     status = 200
     error = None
     if request.method == "POST":
@@ -101,6 +102,7 @@ def class_page(token: str):
     school_class = service.class_by_token(token)
     if school_class is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
+    use_school_languages(school_class.school_id)
     idle = session.pop("idle_signed_out", None)
     if not lessons.is_open(school_class):
         return render_template("auth/class_closed.html", school_class=school_class, idle=idle)
@@ -117,6 +119,7 @@ def picture_sign_in(token: str, pupil_id: int):
     pupil = service.class_pupil(school_class, pupil_id) if school_class else None
     if pupil is None:
         return render_template("auth/link_not_working.html", kind="class"), 404
+    use_school_languages(school_class.school_id)
     if not lessons.is_open(school_class):
         return render_template("auth/class_closed.html", school_class=school_class, idle=None), 403
     form = ConfirmForm()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -69,7 +69,8 @@ def inbox_csv():
     concerns = inbox_service.inbox_all(current_user, f)
     classes = inbox_service.classes_of(current_user.school_id)
     header = [_("Number"), _("Received"), _("Pupil"), _("Class"), _("Sent by"), _("Category"), _("Feeling"),
-              _("Pupil chose"), _("About"), _("Where"), _("Status"), _("Outcome"), _("Urgent"), _("Assigned DSL"),
+              _("Pupil chose"), _("About"), _("Where"), _("Status"), pgettext("concern", "Outcome"),
+              _("Urgent"), _("Assigned DSL"),
               _("Read")]
     rows = [[c.id, format_local(c.created_at), c.pupil.full_name,
              c.class_then(classes), labels.INTERRUPTED if c.interrupted else labels.SOURCES[c.source],

@@ -12,19 +12,25 @@ from ...access import staff_required
 from ...content import current_content
 from ...csv_export import csv_response
 from ...forms import ConfirmForm
+from ...learning.assignments import assigned_module_ids
+from ...schools.models import Role
 from ...schools.service import class_sizes, load_class_or_404, load_pupil_or_404, visible_classes
 from ...timeutil import format_local
 from .. import charts, classes, service
+from ..next_steps import next_steps
 from .common import bp, category_name, cell_words, pupil_url, stamp, status_text
 
 # --- a teacher's home and class page ------------------------------------------------------------
 
+HOME_CLASSES = 6  # next steps for a teacher's own classes; a whole school's list stays a plain table
+
 @bp.get("/")
 @staff_required
 def home():
-    """The classes this staff member can see, with sizes."""
+    """The classes this staff member can see: what to teach next and who to check on first, then sizes."""
     mine = visible_classes(current_user)
-    return render_template("coverage/home.html", classes=mine, sizes=class_sizes([c.id for c in mine]))
+    steps = [next_steps(c) for c in mine[:HOME_CLASSES]] if current_user.has_role(Role.TEACHER) else []
+    return render_template("coverage/home.html", classes=mine, sizes=class_sizes([c.id for c in mine]), steps=steps)
 
 
 @bp.get("/classes/<int:class_id>")
@@ -35,7 +41,7 @@ def class_detail(class_id: int):
     pupils = [p for p in school_class.pupils if p.active]
     return render_template("coverage/class.html", school_class=school_class, pupils=pupils,
                            done=classes.modules_done([p.id for p in pupils]),
-                           modules_in_band=len(current_content().modules_for_band(school_class.band)),
+                           modules_in_band=len(current_content().modules_for_year(school_class.year_group)),
                            form=ConfirmForm())
 
 
@@ -50,7 +56,7 @@ def class_grid(class_id: int):
     labels, tries = cell_words(r.cells for r in grid.rows)
     return render_template("coverage/class_grid.html", grid=grid, school_class=school_class, labels=labels,
                            tries=tries, pupil_url=pupil_url(), pass_percent=service.PASS_PERCENT,
-                           help_retries=service.HELP_RETRIES)
+                           help_retries=service.HELP_RETRIES, assigned=assigned_module_ids(school_class.id))
 
 
 @bp.get("/coverage/classes/<int:class_id>/grid.csv")
