@@ -11,7 +11,7 @@ export FLASK_APP := pupil_app
 export FLASK_CONFIG ?= development
 export APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install install-dev browser proxy fonts translations extract-translations bench bench-dashboards bench-faults clean
+.PHONY: run test lint install install-dev browser proxy fonts speech audio translations extract-translations bench bench-dashboards bench-faults clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -59,6 +59,19 @@ browser:
 		|| echo "Could not install chromium: browser tests will be skipped."; \
 	else echo "No /usr/bin/chromium and no root to install it: browser tests will be skipped."; fi
 
+# Debian's espeak-ng (offline speech) and opus-tools (small files) for the pre-made read-aloud audio.
+speech:
+	@if command -v espeak-ng >/dev/null && command -v opusenc >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's espeak-ng and opus-tools for the read-aloud audio..."; \
+		(apt-get install -y -qq espeak-ng opus-tools >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq espeak-ng opus-tools >/dev/null 2>&1)) \
+		|| echo "Could not install espeak-ng: no pre-made audio (devices' own voices only)."; \
+	else echo "No espeak-ng and no root to install it: no pre-made audio (devices' own voices only)."; fi
+
+# Read-aloud audio for devices with no voice in a language: only what is missing is made.
+audio: $(STAMPS)/install translations speech
+	$(BIN)/flask content audio
+
 translations: $(STAMPS)/install
 	$(BIN)/pybabel -q compile -d pupil_app/translations
 
@@ -67,10 +80,12 @@ extract-translations: $(STAMPS)/install
 	PYTHONPATH=. $(BIN)/pybabel -q extract --no-location -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o pupil_app/translations/messages.pot .
 	$(BIN)/pybabel -q update --ignore-obsolete -w 100 -i pupil_app/translations/messages.pot -d pupil_app/translations --no-fuzzy-matching
 
-run: $(STAMPS)/install translations fonts
+run: $(STAMPS)/install translations fonts speech
 	$(BIN)/flask content check
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	@mkdir -p instance && echo "Making read-aloud audio in the background (instance/audio.log)..."
+	($(BIN)/flask content audio >instance/audio.log 2>&1 &)
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Debian's nginx for the multi-node test (tests/test_multinode.py): the proxy of deploy/.
@@ -86,7 +101,7 @@ proxy:
 lint: $(STAMPS)/install-dev
 	$(BIN)/ruff check pupil_app tests bench config.py wsgi.py migrations
 
-test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js fonts browser proxy
+test: lint $(STAMPS)/install-dev translations node_modules/axe-core/axe.min.js fonts browser proxy speech
 	$(BIN)/python -m pytest
 
 bench: $(STAMPS)/install-dev translations

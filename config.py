@@ -113,6 +113,12 @@ class Config:
     SSO_GOOGLE_ISSUER = os.environ.get("SSO_GOOGLE_ISSUER", "https://accounts.google.com")
     SSO_MICROSOFT_AUTHORITY = os.environ.get("SSO_MICROSOFT_AUTHORITY", "https://login.microsoftonline.com")
     SSO_HTTP_TIMEOUT = float(os.environ.get("SSO_HTTP_TIMEOUT", "5"))
+    # Second factor (DSLs, admins, trust admins; teachers when the school asks): how old it may be
+    # before opening a concern's words, exporting, printing or transferring. Passkeys are bound to
+    # WEBAUTHN_RP_ID (the site's host name) and WEBAUTHN_ORIGIN; unset, the request's host is used.
+    MFA_FRESH_MINUTES = float(os.environ.get("MFA_FRESH_MINUTES", "15"))
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
     # Dates and times on staff pages and in exports.
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/London")
     # When the year-end rollover may be done (and undone), month-day to month-day in TIMEZONE.

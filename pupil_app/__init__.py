@@ -113,7 +113,9 @@ def register_blueprints(app: Flask) -> None:
     from .languages.views import bp as languages_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
+    from .offline.views import bp as offline_bp
     from .pledge.views import bp as pledge_bp
+    from .records.views import bp as records_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
@@ -124,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coverage_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(concerns_bp)
+    app.register_blueprint(offline_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(filtering_bp)
     app.register_blueprint(languages_bp)
     declare_static(app)
@@ -186,6 +190,10 @@ def register_request_hooks(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     private = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    # Not personal, so a device may keep them (the service worker keeps lessons going offline):
+    # files, and lesson screens, which are the same for every pupil of a language (rendering.py).
+    keepable = {"static", "main.picture", "offline.audio_file", "offline.service_worker", "offline.offline_page",
+                "learning.screen"}
 
     @app.after_request
     def security_headers(response):
@@ -194,8 +202,10 @@ def register_request_hooks(app: Flask) -> None:
         for name, value in headers.items():
             if name not in h:  # a route may set a stricter policy of its own (pictures do)
                 h[name] = value
-        # From the session cookie, not the account: an error page must not load it from the database.
-        if session.get("_user_id") or request.path.startswith(("/class/", "/badge/")):
+        if request.endpoint in keepable and response.status_code in (200, 206, 304):
+            if request.endpoint == "learning.screen":
+                h["Cache-Control"] = "private, no-cache"  # kept on this device, checked when online
+        elif session.get("_user_id") or request.path.startswith(("/class/", "/badge/")):  # the cookie, not the account
             h.update(private)
         return response
 

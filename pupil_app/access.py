@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, request, session, url_for
 from flask_login import current_user
 
 from .schools.models import Role
@@ -37,7 +37,8 @@ def access_of(view: Callable) -> tuple[str, frozenset[Role]] | None:
 def _to_sign_in():
     if request.path.startswith("/staff"):
         return redirect(url_for("auth.staff_sign_in", next=request.full_path.rstrip("?")))
-    return redirect(url_for("auth.sign_in_choice"))
+    # A child who just tapped "I've finished" goes back to where they signed in (their class page).
+    return redirect(session.get("signed_out_to") or url_for("auth.sign_in_choice"))
 
 
 def public(view: F) -> F:

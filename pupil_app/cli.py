@@ -67,6 +67,23 @@ def content_map() -> None:
     click.echo(curriculum_map(content), nl=False)
 
 
+@content_cli.command("audio")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (default: every language offered).")
+def content_audio(langs: tuple[str, ...]) -> None:
+    """Render pupil-facing strings and lesson screens to audio files (espeak-ng), for devices with no voice."""
+    from . import audio
+
+    if audio.engine() is None:
+        click.echo("espeak-ng is not installed: no audio made (read-aloud uses the device's voices only). "
+                   "Debian: apt-get install espeak-ng")
+        return
+    for lang in langs or tuple(current_app.config["LANGUAGES"]):
+        done = audio.render(current_app, lang)
+        made_in, recorded_in = audio.audio_dir(current_app) / lang, audio.recordings_dir(current_app) / lang
+        click.echo(f"{lang}: {done.made} made, {done.kept} kept, {done.bytes / 1_000_000:.1f} MB "
+                   f"in {made_in} (recordings in {recorded_in} win)")
+
+
 @click.group("demo", cls=AppGroup)
 def demo_cli() -> None:
     """The demo school (development only)."""

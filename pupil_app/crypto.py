@@ -137,6 +137,18 @@ def decrypt(token: str) -> str:
         return UNREADABLE
 
 
+def encrypt_bytes(data: bytes) -> str:
+    """Encrypt a file's bytes; the token is ASCII text, so rotation treats it like any other value."""
+    return current_app.extensions["fernet"].encrypt(data).decode("ascii")
+
+
+def decrypt_bytes(token: str) -> bytes | None:
+    try:
+        return current_app.extensions["fernet"].decrypt(token.encode("ascii"))
+    except (InvalidToken, ValueError):
+        return None
+
+
 def token_hash(token: str) -> str:
     """Keyed SHA-256 of a high-entropy token: fast, and enough for 128 random bits."""
     return hmac.new(current_app.extensions["token_key"], token.encode("utf-8"), hashlib.sha256).hexdigest()

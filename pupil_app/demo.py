@@ -19,6 +19,7 @@ from .extensions import db
 from .learning.models import ModuleProgress, QuizAttempt
 from .pledge import parents, service, versions
 from .pledge.models import ParentAcknowledgement, ParentLink, PledgeSignature, PledgeVersion
+from .schools import looks
 from .schools.models import ClassTeacher, Pupil, Role, School, SchoolClass, StaffRole, StaffUser, Trust
 from .timeutil import utcnow
 
@@ -56,7 +57,6 @@ LAST_NAMES = (
     "Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller "
     "Cox Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Ali Hussain Ahmed Okafor Nowak Kowalski"
 ).split()
-AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
 
 
 def demo_exists() -> bool:
@@ -234,7 +234,9 @@ def _username(first: str, last: str, used: set[str]) -> str:
 def _pupil(school: School, school_class: SchoolClass, first: str, last: str, username: str,
            rng: random.Random) -> Pupil:
     pupil = Pupil(school_id=school.id, class_id=school_class.id, first_name=first, last_name=last,
-                  username=username, avatar=rng.choice(AVATARS))
+                  username=username, avatar="")
+    rng.choice(range(12))  # the draw the old 12-picture choice made: the rest of the demo stays as it was
+    looks.give_look(pupil, school_class.id, rng=random.Random(username))
     db.session.add(pupil)
     db.session.flush()
     return pupil
@@ -317,6 +319,7 @@ def load_demo_concerns() -> int:
     """Add the demo concerns and incident that are missing (by their fixed keys). Returns how many."""
     from . import crypto
     from .concerns.models import AuditEvent, Concern, ConcernEntry, ConcernPupil, Incident
+    from .records.demo import attach_screenshot
 
     trust = db.session.scalar(select(Trust).where(Trust.name == TRUST_NAME))
     school = db.session.scalar(select(School).where(School.trust_id == trust.id, School.name == SCHOOL_NAME))
@@ -387,6 +390,7 @@ def load_demo_concerns() -> int:
         elif n == 2:
             entry(concern, "action", "Spoke with the pupil at once. Screenshots of the messages kept; the account "
                   "blocked and reported in the app with a parent.", seen + timedelta(minutes=30))
+            attach_screenshot(dsl, concern, seen + timedelta(minutes=30))
             entry(concern, "decision", "Refer to children's social care and inform the police.",
                   seen + timedelta(hours=1), reason="An unknown adult arranging to meet a child and asking for "
                   "secrecy: possible grooming.")

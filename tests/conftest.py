@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -168,7 +169,8 @@ def make_staff(app, make_school):
 
 @pytest.fixture
 def login_as(client):
-    """Sign a test client in as a pupil or staff member without going through a sign-in form."""
+    """Sign a test client in as a pupil or staff member without going through a sign-in form; staff
+    have just given their second factor (tests of the factor itself sign in through the forms)."""
 
     def login(who: Ids, method: str = "password", test_client=None):
         c = test_client or client
@@ -176,6 +178,7 @@ def login_as(client):
             sess["_user_id"] = who.login_id
             sess["_fresh"] = True
             sess["signin_method"] = method
+            sess["mfa_at"] = time.time()  # the second factor given just now (see auth/stepup.py)
         return c
 
     return login

@@ -10,10 +10,11 @@ import io
 PASSWORD = "correct horse battery"
 
 # A value for every URL variable of the app, to build any route's URL (the access and fuzz walks).
-SAMPLE = {"module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
+SAMPLE = {"lang": "en", "module_id": "ks2-content", "number": 1, "attempt_id": 1, "token": "x", "pupil_id": 1, "class_id": 1,
           "name": "pw-cat.svg", "filename": "css/app.css", "key": "ks2", "version_id": 1, "school_id": 1, "staff_id": 1,
           "batch_id": 1, "step": "feel", "concern_id": 1, "rollover_id": 1, "report_id": 1, "alert_id": 1,
-          "upload_id": 1, "token_id": 1, "review_id": 1, "action_id": 1, "code": "pl"}
+          "upload_id": 1, "token_id": 1, "review_id": 1, "action_id": 1, "code": "pl", "credential_id": 1,
+          "attachment_id": 1, "task_id": 1, "transfer_id": 1}
 
 
 class Ids:

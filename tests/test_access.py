@@ -31,6 +31,8 @@ def test_only_expected_routes_are_public(app):
         # "Tell an adult" works for everyone: a child who is not signed in is told to tell the adult in the
         # room, and a message whose session ended mid-way is kept (never shown back) until they sign in.
         "concerns.start", "concerns.calm", "concerns.step",
+        # Every device: read-aloud audio of our own words, the service worker and its offline page.
+        "offline.audio_file", "offline.service_worker", "offline.offline_page",
         # A monitoring system posts alerts with its school's revocable token (checked in the view).
         "filtering.api_alerts",
     ])

@@ -30,6 +30,7 @@ from pupil_app.timeutil import utcnow
 
 from .concern_flow import count_concerns, csrf, tell
 from .helpers import Ids
+from .mfa_flow import enrol_app
 
 SECRET_WORDS = "Zebra-Marmalade-7731 said he would come to my house"
 
@@ -428,6 +429,7 @@ def test_the_demo_dsl_has_a_realistic_dashboard_and_loading_again_changes_nothin
                 db.session.scalar(select(func.count()).select_from(AuditEvent))) == counts
     token = csrf(client, "/staff/sign-in")
     client.post("/staff/sign-in", data={"csrf_token": token, "username": "dsl.demo", "password": "demo-pass-2026"})
+    enrol_app(client)  # the demo DSL sets up a second factor at the first sign-in
     inbox = client.get("/staff/concerns").get_data(as_text=True)
     assert inbox.count('class="inbox__number"') == 7 and "Urgent" in inbox
     log_page = client.get("/staff/incident-log").get_data(as_text=True)

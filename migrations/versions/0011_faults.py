@@ -1,7 +1,7 @@
 """faults never silence a child: the data key check value
 
 Revision ID: 0011_faults
-Revises: 0016_languages
+Revises: 0013_dsl_tools
 
 One row holding a fixed text encrypted with the data key the deployment writes with. Start-up
 refuses when no configured key opens it (see pupil_app/datakey.py); the app writes it at first run.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0011_faults"
-down_revision = "0016_languages"
+down_revision = "0013_dsl_tools"
 branch_labels = None
 depends_on = None
 

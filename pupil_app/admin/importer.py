@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from ..auth import service as auth_service
 from ..extensions import db
+from ..schools import looks
 from ..schools.models import Pupil, School, SchoolClass, year_name
-from . import pupil_accounts, service
+from . import pupil_accounts
 from .import_rows import ERROR, NEW, SKIPPED, UNCHANGED, UPDATED, Row, read_csv, rows_of
 from .service import UsernamePicker
 
@@ -265,7 +266,8 @@ def apply(school: School, the_plan: Plan) -> Applied:
                           legal_first_name=row.legal_first_name, legal_last_name=row.legal_last_name,
                           date_of_birth=row.date_of_birth,
                           username=picker.pick(row.first_name, row.last_name), upn=row.upn, language=row.language,
-                          avatar=service.AVATARS[(row.number * 7) % len(service.AVATARS)])
+                          avatar="")
+            looks.give_look(pupil, c.id)
             db.session.add(pupil)
             db.session.flush()
             pupil_accounts.give_first_credentials(pupil, c.year_group)
@@ -274,6 +276,7 @@ def apply(school: School, the_plan: Plan) -> Applied:
             pupil = db.session.get(Pupil, row.pupil_id)
             pupil.first_name, pupil.last_name = row.first_name, row.last_name
             if pupil.class_id != c.id:
+                looks.give_look(pupil, c.id)
                 pupil.class_id = c.id
                 pupil.school_class = c
                 if c.band == "ks1" and pupil.picture_password is None:

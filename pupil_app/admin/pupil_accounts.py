@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -11,8 +10,9 @@ from sqlalchemy import func, select
 
 from ..auth import service as auth_service
 from ..extensions import db
+from ..schools import looks
 from ..schools.models import Pupil, School, SchoolClass, band_for_year
-from .service import AVATARS, LANGUAGE_CODES, UPN_RE, AdminError, UsernamePicker, clean, person_name_problem
+from .service import LANGUAGE_CODES, UPN_RE, AdminError, UsernamePicker, clean, person_name_problem
 
 # --- pupils -----------------------------------------------------------------------------------
 
@@ -101,7 +101,8 @@ def create_pupil(school: School, first: str, last: str, class_id: int, upn: str 
                             where=", ".join(p.class_name or "" for p in same)))
     pupil = Pupil(school_id=school.id, class_id=school_class.id, first_name=first, last_name=last,
                   username=(picker or UsernamePicker()).pick(first, last), upn=upn, language=language,
-                  avatar=secrets.choice(AVATARS))
+                  avatar="")
+    looks.give_look(pupil, school_class.id)
     db.session.add(pupil)
     db.session.flush()
     give_first_credentials(pupil, school_class.year_group)
@@ -113,6 +114,8 @@ def update_pupil(pupil: Pupil, first: str, last: str, class_id: int, upn: str | 
                                                              pupil.id)
     moving_to_ks1 = school_class.band == "ks1" and pupil.picture_password is None
     pupil.first_name, pupil.last_name, pupil.upn, pupil.language = first, last, upn, language
+    if pupil.class_id != school_class.id:
+        looks.give_look(pupil, school_class.id)
     pupil.class_id = school_class.id
     pupil.school_class = school_class
     if moving_to_ks1:
@@ -131,5 +134,6 @@ def deactivate_pupil(pupil: Pupil) -> None:
 def reactivate_pupil(pupil: Pupil) -> None:
     if pupil.school_class is None or not pupil.school_class.active:
         raise AdminError(_l("Put the pupil in an open class first."))
+    looks.give_look(pupil)
     pupil.active = True
     db.session.flush()

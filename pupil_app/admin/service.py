@@ -31,7 +31,6 @@ PASSWORD_LINK_DAYS = 7
 MIN_STAFF_PASSWORD = 10
 LANGUAGE_CODES = ("en", "cy", "pl", "ro", "ur", "ar")
 
-AVATARS = ("fox", "owl", "bear", "rabbit", "frog", "panda", "lion", "penguin", "tiger", "koala", "mouse", "elephant")
 
 class AdminError(Exception):
     """Bad input for an admin action; ``message`` is shown to the admin, nothing was written."""

@@ -21,6 +21,7 @@ from ..auth.models import Badge
 from ..concerns.models import Concern
 from ..concerns.service import OPEN_STATUSES
 from ..extensions import db
+from ..schools import looks
 from ..schools.history import Rollover, RolloverClass, RolloverLeaver, RolloverTeacher
 from ..schools.models import YEAR_GROUP_NAMES, ClassTeacher, Pupil, School, SchoolClass, StaffUser
 from ..timeutil import format_day, local_today, utcnow
@@ -235,6 +236,7 @@ def _move(rollover: Rollover, move: ClassMove, old_name: str, new_name: str, kee
         c.active = False
     else:
         c.year_group = move.to_year
+        looks.fix_class(c)
     c.name = new_name
     db.session.flush()
     db.session.expire(c, ["teachers"])

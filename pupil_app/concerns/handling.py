@@ -80,6 +80,12 @@ def school_dsls(school_id: int) -> list[StaffUser]:
     return readers(school_id)
 
 
+def _review_set(concern: Concern) -> bool:
+    from ..records.tasks import open_review  # records builds on concerns, not the other way round
+
+    return open_review(concern.id) is not None
+
+
 def _checked_handling(staff: StaffUser, concern: Concern, status: str, outcome: str | None,
                       assigned_to_id: int | None, category: str, why: str | None) -> tuple[str | None, StaffUser | None]:
     """The outcome to keep (only a closed concern has one) and the DSL to assign; refuses bad choices."""
@@ -92,6 +98,9 @@ def _checked_handling(staff: StaffUser, concern: Concern, status: str, outcome: 
             raise ConcernError(400, _l("Choose the outcome before closing the concern."))
         if not why and concern.status != "closed":
             raise ConcernError(400, _l("Give the reason for closing the concern."))
+        if outcome == "monitoring" and outcome != concern.outcome and not _review_set(concern):
+            raise ConcernError(400, _l("Closing with monitoring needs a review date: add one under Tasks and reviews "
+                                       "first."))
     else:
         outcome = None
     assignee = None

@@ -42,7 +42,6 @@ PUPIL_MESSAGES_IN_SHARED_CODE = frozenset({
     "At home", "At school", "In a game", "In an app or on a video site", "I don't know", "Anyone",
     "How do you feel?", "What happened?", "Is it about you or someone else?", "Where did it happen?",
     "Is there anything else you want to tell us?", "Who would you like to talk to?", "Ready to send your message?",
-    "We have sent the message you started before. Thank you for telling us.",
     "This page was open too long. Please tell the adult in your room.",
     "We have sent your message. Thank you for telling us.",
     "That is a lot of words! Please make it a little shorter, or tell the adult in your room.",

@@ -59,6 +59,8 @@ class School(db.Model):
     trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Teachers need a second factor too (DSLs and admins always do): see auth/mfa.py.
+    mfa_for_teachers: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     trust: Mapped[Trust] = relationship(back_populates="schools")
     classes: Mapped[list[SchoolClass]] = relationship(back_populates="school", order_by="SchoolClass.year_group")
@@ -149,6 +151,8 @@ class Pupil(Account, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     picture_password: Mapped[str | None] = mapped_column(String(255))
     avatar: Mapped[str] = mapped_column(String(60))
+    # With the picture, a colour no active classmate shares (schools/looks.py keeps them unique).
+    avatar_colour: Mapped[str] = mapped_column(String(20), default="blue", server_default="blue")
     language: Mapped[str | None] = mapped_column(String(10))
     # True once the child tapped a language themselves: an MIS import then never changes it.
     language_chosen_by_child: Mapped[bool] = mapped_column(default=False, server_default="0")

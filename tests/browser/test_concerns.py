@@ -23,6 +23,7 @@ from ..concern_flow import count_concerns
 from ..content_factory import REAL
 from ..helpers import PASSWORD
 from .conftest import Page
+from .mfa_steps import pass_second_factor
 
 CONTENT = load_content(REAL)
 pytestmark = pytest.mark.browser
@@ -107,7 +108,8 @@ def test_ks1_child_tells_an_adult_from_a_quiz_with_pictures_and_the_dsl_handles_
     dsl.page.fill("#username", "dsl.demo")
     dsl.page.fill("#password", "demo-pass-2026")
     dsl.page.press("#password", "Enter")
-    dsl.page.wait_for_selector("h1:has-text('My classes')")
+    pass_second_factor(dsl.page)
+    dsl.page.wait_for_selector("h1:has-text('Safeguarding today')")
     dsl.page.click("nav a:has-text('Concerns')")
     first_row = dsl.page.locator("table.inbox tbody tr").first
     assert "Alfie Demo" in first_row.inner_text() and "Urgent" in first_row.inner_text()

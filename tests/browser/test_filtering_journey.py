@@ -12,6 +12,7 @@ from pupil_app.demo import DEMO_PASSWORD, load_demo
 from pupil_app.extensions import db
 
 from .conftest import Page
+from .mfa_steps import pass_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,8 @@ def signed_in(browser, live_server, username: str) -> tuple[Page, object]:
     tab.page.fill("#username", username)
     tab.page.fill("#password", DEMO_PASSWORD)
     tab.page.press("#password", "Enter")
-    tab.page.wait_for_selector("h1:has-text('My classes')")
+    pass_second_factor(tab.page)
+    tab.page.wait_for_selector("h1:has-text('My classes'), h1:has-text('Safeguarding today')")
     return tab, context
 
 

@@ -18,6 +18,7 @@ from pupil_app.schools.models import Role
 
 from ..content_factory import REAL
 from ..helpers import PASSWORD
+from .mfa_steps import pass_second_factor
 
 CONTENT = load_content(REAL)
 pytestmark = pytest.mark.browser
@@ -35,6 +36,7 @@ def staff_sign_in(tab, username: str):
     tab.page.fill("#username", username)
     tab.page.fill("#password", PASSWORD)
     tab.page.press("#password", "Enter")
+    pass_second_factor(tab.page)
     tab.page.wait_for_selector("h1:has-text('My classes')")
 
 

@@ -17,6 +17,7 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Pupil, Role, StaffUser
 
 from ..helpers import PASSWORD
+from .mfa_steps import pass_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,8 @@ def _sign_in(tab, username):
     tab.page.fill("#username", username)
     tab.page.fill("#password", PASSWORD)
     tab.page.press("#password", "Enter")
-    tab.page.wait_for_selector("h1:has-text('My classes')")
+    pass_second_factor(tab.page)
+    tab.page.wait_for_selector("h1:has-text('My classes'), h1:has-text('Safeguarding today')")
 
 
 def _pages(tab) -> list[str]:

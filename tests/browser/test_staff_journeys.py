@@ -17,6 +17,8 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import SchoolClass
 from pupil_app.timeutil import local_today
 
+from .mfa_steps import pass_second_factor
+
 pytestmark = pytest.mark.browser
 
 NEW_CLASS_CSV = (
@@ -40,6 +42,7 @@ def staff_sign_in(tab, username: str):
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Sign in')")
+    pass_second_factor(page)
     page.wait_for_selector("h1:has-text('My classes')")
 
 

@@ -12,6 +12,8 @@ from ...forms import ConfirmForm
 from ...i18n import use_school_languages
 from ...ratelimit import rate_limited
 from ...redirects import safe_path
+from ...schools import looks
+from ...schools.models import Role
 from .. import lessons, service, throttle
 from ..forms import PasswordSignInForm, StaffSignInForm
 from .common import bp
@@ -84,7 +86,9 @@ def staff_sign_in():
         if form.validate():
             result = _password_sign_in("staff", form, service.staff_sign_in)
             if result.ok:
-                return redirect(safe_path(request.args.get("next"), url_for("coverage.home")))
+                # A DSL's home is their safeguarding inbox and tasks; everyone else's their classes.
+                home = url_for("records.home" if result.account.has_role(Role.DSL) else "coverage.home")
+                return redirect(safe_path(request.args.get("next"), home))
             # One message for unknown and wrong (nothing tells which usernames exist); a slowed client waits.
             error = (_("Too many wrong tries from here. Please wait a few minutes; your account is not locked.")
                      if result.error == "slow" else _("Those details did not work."))
@@ -107,7 +111,8 @@ def class_page(token: str):
     if not lessons.is_open(school_class):
         return render_template("auth/class_closed.html", school_class=school_class, idle=idle)
     pupils = [p for p in school_class.pupils if p.active and p.picture_password]
-    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle)
+    return render_template("auth/class_page.html", school_class=school_class, pupils=pupils, token=token, idle=idle,
+                           names=looks.tile_names(pupils))
 
 
 @bp.route("/class/<token>/<int:pupil_id>", methods=["GET", "POST"])
@@ -201,5 +206,11 @@ def sign_out():
     session.clear()
     if lang:
         session["lang"] = lang
+    if account.is_pupil:
+        session["signed_out_to"] = target  # Back to a lesson page then lands here, not on a password form
     flash(_("You have signed out. Well done today!") if account.is_pupil else _("You have signed out."), "info")
-    return redirect(target)
+    response = redirect(target)
+    if account.is_pupil and request.form.get("unsent", "") in ("", "0"):
+        # Nothing waits to be sent from this device: wipe its kept pages and storage for the next child.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ...access import role_required
+from ...auth.stepup import fresh_factor_required
 from ...csv_export import csv_response
 from ...extensions import db
 from ...forms import ConfirmForm
@@ -63,6 +64,7 @@ def _filters_detail(f) -> str:
 
 @bp.get("/staff/concerns.csv")
 @role_required(Role.DSL)
+@fresh_factor_required
 def inbox_csv():
     """The inbox (with its filters) as CSV: no pupil's words, which stay on the concern page."""
     f = _filter_or_400()
@@ -132,6 +134,7 @@ def _render_detail(concern, forms=None, status: int = 200, error=None, action: s
 
 @bp.get("/staff/concerns/<int:concern_id>")
 @role_required(Role.DSL)
+@fresh_factor_required
 def detail(concern_id: int):
     """One concern: the pupil's words exactly as sent, the chronology, status, markers, who viewed it."""
     return _render_detail(handling.load_for_dsl(current_user, concern_id))
@@ -139,6 +142,7 @@ def detail(concern_id: int):
 
 @bp.get("/staff/concerns/<int:concern_id>/print")
 @role_required(Role.DSL)
+@fresh_factor_required
 def print_concern(concern_id: int):
     """A printable record of one concern (audited as a print)."""
     return _render_detail(handling.load_for_dsl(current_user, concern_id), action="concern.printed",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import role_required
+from ...auth.stepup import fresh_factor_required
 from ...csv_export import csv_response
 from ...extensions import db
 from ...schools.models import Role
@@ -34,6 +35,7 @@ def _log(action: str, what: str):
 
 @bp.get("/staff/incident-log")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log():
     """The online safety incident log (policy appendix 6): concerns and incidents, by date."""
     start, end, rows = _log("log.viewed", "")
@@ -42,6 +44,7 @@ def incident_log():
 
 @bp.get("/staff/incident-log/print")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log_print():
     start, end, rows = _log("log.printed", "")
     return render_template("concerns/incident_log.html", rows=rows, start=start, end=end, printing=True)
@@ -49,6 +52,7 @@ def incident_log_print():
 
 @bp.get("/staff/incident-log.csv")
 @role_required(Role.DSL)
+@fresh_factor_required
 def incident_log_csv():
     start, end, rows = _log("log.exported", "CSV, ")
     header = [_("Date"), _("Where the incident took place"), _("Description of the incident"), _("Action taken"),

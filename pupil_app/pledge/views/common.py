@@ -20,6 +20,7 @@ ALLOWED_ENDPOINTS = frozenset({
     "auth.sign_out",  # "I've finished"
     "static", "main.picture",  # the page's own files and pictures
     "main.set_language", "health.healthz", "health.readyz",
+    "offline.audio_file", "offline.service_worker", "offline.offline_page",  # read-aloud audio, working offline
 })
 # Whole blueprints a pupil may always reach: the pledge itself, and "Tell an adult" (the concerns
 # blueprint, built alongside this one): a child must be able to tell an adult before anything else.

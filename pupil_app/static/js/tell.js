@@ -68,6 +68,7 @@
   var hideLink = document.querySelector("[data-hide-page]");
   if (cover && hideLink) {
     var hiddenBehind = [];
+    var pageTitle = null;
     var showCover = function () {
       if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
       hiddenBehind = [];
@@ -79,6 +80,9 @@
         }
       });
       document.documentElement.classList.add("is-covered");
+      // The tab's title would still say what was on the screen: show the cover's words instead.
+      pageTitle = document.title;
+      document.title = (cover.querySelector("h2") || {}).textContent || "";
       cover.hidden = false;
       var title = cover.querySelector("h2");
       if (title) { title.focus(); }
@@ -86,6 +90,7 @@
     var hideCover = function () {
       if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
       cover.hidden = true;
+      if (pageTitle !== null) { document.title = pageTitle; pageTitle = null; }
       document.documentElement.classList.remove("is-covered");
       hiddenBehind.forEach(function (el) { el.inert = false; el.removeAttribute("aria-hidden"); });
       hideLink.focus();

@@ -1,0 +1,1 @@
+"""Safeguarding records around a concern: attachments (screenshots, letters), and what joins them."""
