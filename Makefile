@@ -11,7 +11,7 @@ export FLASK_APP := pupil_app
 export FLASK_CONFIG ?= development
 export APP_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install install-dev browser proxy fonts speech audio translations extract-translations bench bench-dashboards clean
+.PHONY: run test lint install install-dev browser proxy fonts speech audio translations extract-translations bench bench-dashboards bench-faults clean
 
 $(STAMPS):
 	mkdir -p $(STAMPS)
@@ -112,6 +112,10 @@ bench: $(STAMPS)/install-dev translations
 # The coverage dashboards on a trust of 10 schools, 5,000 pupils and 1,000,000 quiz attempts.
 bench-dashboards: $(STAMPS)/install-dev translations
 	$(BIN)/python bench/dashboards.py
+
+# Redis, the mail server, the database and the data key broken on purpose under gunicorn (add --postgres).
+bench-faults: $(STAMPS)/install-dev translations
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) $(STAMPS) node_modules instance

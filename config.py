@@ -87,7 +87,7 @@ class Config:
     # Alerts to the school's DSLs when a concern arrives: no concern text, no child's name, a link.
     # Sent over SMTP when MAIL_SERVER is set; otherwise each message is written as an .eml file to
     # MAIL_OUTBOX_DIR, so nothing leaves the machine. Unsent alerts wait in the pending_mail table
-    # and are retried on the next send and by `flask concerns send-alerts` (run it from cron).
+    # until the alert sender (ALERT_SENDER below) sends them, retrying with back-off.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") != "0"  # STARTTLS on MAIL_PORT
@@ -97,8 +97,14 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Safe Online <no-reply@localhost>")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
-    # Send after the response has gone, so a slow mail server never keeps a child waiting.
-    MAIL_SEND_AFTER_RESPONSE = True
+    # Where alerts are sent from (never from a request): "thread", a daemon thread in each app process
+    # (the default outside production), or "process", the `flask concerns sender` service (production's
+    # default: run it next to the app). See pupil_app/concerns/sender.py.
+    ALERT_SENDER = os.environ.get("ALERT_SENDER", "thread")
+    ALERT_POLL_SECONDS = float(os.environ.get("ALERT_POLL_SECONDS", "5"))
+    # Redis (rate-limit counters) is optional: short timeouts, then counting in each process.
+    RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.1"))
+    RATELIMIT_REDIS_RETRY = float(os.environ.get("RATELIMIT_REDIS_RETRY", "5"))
     # Links in alerts sent outside a request (`flask concerns send-alerts` queues none, the demo does).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
     # Staff single sign-on (OpenID Connect). Each school's client id, secret, domain and Entra tenant
@@ -134,9 +140,9 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     # Never a real mail server in tests: the outbox folder (tests/conftest.py points it at a temporary
-    # folder), written during the request so a test sees the message at once.
+    # folder), written during the request so a test sees the message at once (fault tests use "thread").
     MAIL_SERVER = None
-    MAIL_SEND_AFTER_RESPONSE = False
+    ALERT_SENDER = "inline"
 
 
 def _hosts(raw: str | None) -> list[str]:
@@ -145,6 +151,7 @@ def _hosts(raw: str | None) -> list[str]:
 
 class ProductionConfig(Config):
     DEMO_DATA_ALLOWED = False
+    ALERT_SENDER = os.environ.get("ALERT_SENDER", "process")
     # Host names this site answers to (comma-separated, e.g. "safe-online.example.sch.uk"); any
     # other Host header is refused, so no link is ever built from an attacker's host name.
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None

@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, render_template, request, session
+from flask import Flask, request, session
 from flask_login import current_user, logout_user
-from flask_wtf.csrf import CSRFError
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig, _database_url
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app: config, extensions, content, blueprints, error pages, CLI, headers."""
+    from . import guards
+
     config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -41,6 +42,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_content(app)
+    guards.install_converters(app)  # bounded <int:...> ids, before any route is added
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -53,7 +55,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import crypto, ratelimit
+    from . import crypto, datakey, ratelimit
     from .auth.service import load_account
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
@@ -70,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     crypto.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
+    datakey.enforce(app)  # refuse a wrong data key; after the pragmas: its connection is the pool's first
 
 
 def _sqlite_pragmas(app: Flask) -> None:
@@ -106,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .concerns.views import bp as concerns_bp
     from .coverage.views import bp as coverage_bp
     from .filtering.views import bp as filtering_bp
+    from .health import bp as health_bp
     from .languages.views import bp as languages_bp
     from .learning.views import bp as learning_bp
     from .main import bp as main_bp
@@ -114,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from .records.views import bp as records_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(sso_bp)
     app.register_blueprint(learning_bp)
@@ -129,70 +134,27 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(code: int, title: str, message: str):
-        from flask.globals import request_ctx
+    from . import errors
 
-        if request_ctx and request_ctx.url_adapter is None:
-            # A request for a host this site does not serve (TRUSTED_HOSTS): no links can be built.
-            from flask import Response
+    errors.register(app)
 
-            return Response(f"{code} {title}", mimetype="text/plain"), code
-        return render_template("error.html", code=code, title=title, message=message), code
 
-    from flask_babel import lazy_gettext as _l
-
-    @app.errorhandler(400)
-    def bad_request(_e):
-        return render_error(400, _l("Something was not right"), _l("Please go back and try again."))
-
-    from werkzeug.exceptions import SecurityError
-
-    @app.errorhandler(SecurityError)
-    def untrusted_host(_e):
-        # A Host header outside TRUSTED_HOSTS: answer plainly, building no link from that name.
-        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain; charset=utf-8"}
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(_e):
-        return render_error(400, _l("This page was open too long"), _l("Please go back, reload the page and try again."))
-
-    @app.errorhandler(403)
-    def forbidden(_e):
-        return render_error(403, _l("This page is not for you"), _l("Go back to your home page."))
-
-    @app.errorhandler(404)
-    def not_found(_e):
-        return render_error(404, _l("We could not find that page"), _l("Go back to your home page."))
-
-    @app.errorhandler(405)
-    def not_allowed(_e):
-        return render_error(405, _l("That did not work"), _l("Go back to your home page."))
-
-    @app.errorhandler(409)
-    def conflict(_e):
-        return render_error(409, _l("That was already done"), _l("Go back to your home page."))
-
-    @app.errorhandler(413)
-    def too_large(_e):
-        return render_error(413, _l("That was too much to send"), _l("Please send something shorter."))
-
-    @app.errorhandler(429)
-    def too_many(e):
-        body, code = render_error(429, _l("Too many tries"), _l("Please wait a minute, then try again, or ask an adult."))
-        headers = {"Retry-After": str(e.retry_after)} if getattr(e, "retry_after", None) else {}
-        return body, code, headers
-
-    @app.errorhandler(500)
-    def server_error(_e):
-        return render_error(500, _l("Something went wrong"), _l("Please tell the adult in your room."))
+PUBLIC_FILES = frozenset({"static", "main.picture"})
 
 
 def register_request_hooks(app: Flask) -> None:
+    from . import guards
     from .auth.service import idle_limit
+    from .concerns import sender
+
+    guards.init_app(app)  # malformed input (JSON into forms, NUL bytes) is a 400 before anything else
+    sender.init_app(app)  # the alert sender thread (ALERT_SENDER = "thread"), started by the first request
 
     @app.before_request
     def enforce_idle_timeout():
         """Shared devices: sign a pupil out after 15 idle minutes, staff after 30."""
+        if request.endpoint in PUBLIC_FILES:
+            return None  # a stylesheet or picture needs no account (and still loads when the database is away)
         if not current_user.is_authenticated:
             return None
         now = time.time()
@@ -243,7 +205,7 @@ def register_request_hooks(app: Flask) -> None:
         if request.endpoint in keepable and response.status_code in (200, 206, 304):
             if request.endpoint == "learning.screen":
                 h["Cache-Control"] = "private, no-cache"  # kept on this device, checked when online
-        elif current_user.is_authenticated or request.path.startswith(("/class/", "/badge/")):
+        elif session.get("_user_id") or request.path.startswith(("/class/", "/badge/")):  # the cookie, not the account
             h.update(private)
         return response
 
@@ -251,6 +213,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask import url_for
 
+    from . import schooltext
     from .i18n import current_language, is_rtl, switcher_languages
     from .qr import qr_svg
     from .timeutil import register_filters as register_date_filters
@@ -279,6 +242,7 @@ def register_template_helpers(app: Flask) -> None:
         return (ctx.get("translations") or get_translations()).ungettext(singular, plural, n)
 
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
+    schooltext.install(app.jinja_env, template_gettext)  # school-written text is never a format string
     app.jinja_env.globals["static_url"] = lambda filename: asset_url("static", "filename", filename)
     app.jinja_env.globals["picture_url"] = lambda name: asset_url("main.picture", "name", name)
     app.jinja_env.globals["qr_svg"] = qr_svg

@@ -17,8 +17,17 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-# (table, primary key column, encrypted column) of every value encrypted with the data key.
+# (table, primary key column, encrypted column) of every value encrypted with the data key. The key
+# check value (datakey.py) comes last: rotation moves it to the new key after everything else.
 ENCRYPTED_COLUMNS: list[tuple[str, str, str]] = [("pupils", "id", "picture_password")]
+CHECK_COLUMN = ("data_key_check", "id", "token")
+
+
+class Unreadable(str):
+    """What ``decrypt`` returns for a value no configured key opens: shown as such, never as "no words"."""
+
+
+UNREADABLE = Unreadable("cannot be read: the data key is wrong - tell the administrator")
 
 
 def register_encrypted(table: str, pk: str, column: str) -> None:
@@ -71,25 +80,61 @@ def configured_keys(app) -> tuple[str, list[bytes]]:
 def use_keys(app, keys: list[bytes]) -> None:
     app.extensions["fernet"] = MultiFernet([Fernet(k) for k in keys])
     app.extensions["fernet_keys"] = list(keys)
+    if app.extensions.get("write_fernet") is not None:
+        app.extensions["write_key_checked"] = 0.0  # look again which key the deployment writes with
+
+
+def _key_file_stamp(app):
+    try:
+        st = Path(app.config["DATA_KEY_FILE"]).stat()
+        return st.st_mtime_ns, st.st_size, st.st_ino
+    except OSError:
+        return None
+
+
+def reload_key_file(app) -> bool:
+    """Keys from the key file again if it changed (`flask data-key rotate` or `retire` in another
+    process). True when the keys changed."""
+    if app.extensions.get("data_key_source") != "file":
+        return False
+    stamp = _key_file_stamp(app)
+    if stamp is None or stamp == app.extensions.get("data_key_stamp"):
+        return False
+    app.extensions["data_key_stamp"] = stamp
+    keys = parse_keys(Path(app.config["DATA_KEY_FILE"]).read_bytes())
+    if not keys or keys == app.extensions.get("fernet_keys"):
+        return False
+    use_keys(app, keys)
+    return True
 
 
 def init_app(app) -> None:
     """Bind the data key: DATA_KEY (comma-separated, newest first) or the key file under instance/."""
     app.extensions["data_key_source"], keys = configured_keys(app)
+    app.extensions["data_key_stamp"] = _key_file_stamp(app) if app.extensions["data_key_source"] == "file" else None
     use_keys(app, keys)
+    app.jinja_env.tests["unreadable"] = lambda value: isinstance(value, Unreadable)
     # Badge and link tokens are looked up by a keyed hash: a database dump alone cannot use them.
     app.extensions["token_key"] = hashlib.sha256(b"token-hash:" + app.config["SECRET_KEY"].encode()).digest()
 
 
 def encrypt(text: str) -> str:
-    return current_app.extensions["fernet"].encrypt(text.encode("utf-8")).decode("ascii")
+    """Encrypt with the key the whole deployment writes with: the one opening the database's check
+    value (``datakey.write_fernet``, installed at start-up), else the newest key."""
+    writer = current_app.extensions.get("data_key_writer")
+    fernet = writer() if writer is not None else Fernet(current_app.extensions["fernet_keys"][0])
+    return fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
 
-def decrypt(token: str) -> str | None:
+def decrypt(token: str) -> str:
+    """The plaintext, or ``UNREADABLE`` when no key opens it (after re-reading a changed key file)."""
     try:
         return current_app.extensions["fernet"].decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError):
-        return None
+        app = current_app._get_current_object()
+        if reload_key_file(app):
+            return decrypt(token)
+        return UNREADABLE
 
 
 def encrypt_bytes(data: bytes) -> str:
@@ -116,10 +161,11 @@ def reencrypt_all(connection, fernet: MultiFernet, batch: int = 500) -> dict[str
     chronology: rotation changes no plaintext). The caller owns the transaction, so either every
     value is re-encrypted or none is. A value no key can decrypt stops the rotation.
     """
-    from sqlalchemy import bindparam, column, select, table, update
+    from sqlalchemy import bindparam, column, inspect, select, table, update
 
     counts: dict[str, int] = {}
-    for table_name, pk_name, col_name in ENCRYPTED_COLUMNS:
+    has_check = inspect(connection).has_table(CHECK_COLUMN[0])
+    for table_name, pk_name, col_name in ENCRYPTED_COLUMNS + ([CHECK_COLUMN] if has_check else []):
         t = table(table_name, column(pk_name), column(col_name))
         pk, col = t.c[pk_name], t.c[col_name]
         rows = connection.execute(select(pk, col).where(col.is_not(None)).order_by(pk)).all()

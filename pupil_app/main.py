@@ -47,10 +47,3 @@ def set_language():
         current_user.language, current_user.language_chosen_by_child = lang, True
         db.session.commit()
     return redirect(safe_path(request.form.get("next"), url_for("main.index")))
-
-
-@bp.get("/healthz")
-@public
-def health():
-    """Liveness probe for load balancers."""
-    return {"status": "ok"}

@@ -23,7 +23,7 @@ def test_every_route_declares_who_may_use_it(app):
 def test_only_expected_routes_are_public(app):
     public = sorted(rule.endpoint for rule, view in routes(app) if access_of(view)[0] == PUBLIC)
     assert public == sorted([
-        "static", "main.index", "main.picture", "main.set_language", "main.health",
+        "static", "main.index", "main.picture", "main.set_language", "health.healthz", "health.readyz",
         "auth.sign_in_choice", "auth.staff_sign_in", "auth.class_page", "auth.picture_sign_in", "auth.badge",
         "sso.start", "sso.callback",
         "pledge.parent", "pledge.parent_thanks",  # the parent letter's link: a rate-limited secret token

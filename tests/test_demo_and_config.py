@@ -97,4 +97,4 @@ def test_data_key_file_is_created_once_and_kept(tmp_path):
         from pupil_app import crypto
 
         assert crypto.decrypt(crypto.encrypt("cat sun boat")) == "cat sun boat"
-        assert crypto.decrypt("not-a-token") is None
+        assert crypto.decrypt("not-a-token") is crypto.UNREADABLE  # never "no words"

@@ -119,7 +119,7 @@ def picture_password_of(pupil: Pupil) -> tuple[str, ...] | None:
     if not pupil.picture_password:
         return None
     plain = crypto.decrypt(pupil.picture_password)
-    return tuple(plain.split()) if plain else None
+    return tuple(plain.split()) if plain and not isinstance(plain, crypto.Unreadable) else None
 
 
 def random_picture_password() -> tuple[str, ...]:

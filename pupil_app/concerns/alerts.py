@@ -2,9 +2,11 @@
 
 No concern text and no child's name ever goes into an email (mail is copied, forwarded and kept on
 phones). Each alert is first written to the ``pending_mail`` table in the same transaction as the
-concern, then sent once the transaction has committed; a failed send stays pending and is retried
-with back-off on every later send and by ``flask concerns send-alerts``. The concern is on the
-dashboard whatever happens to the mail.
+concern; no request ever talks to the mail server. A sender (``sender.py``: a thread in each app
+process, or the ``flask concerns sender`` process) claims due rows atomically for a short lease,
+sends them, and records each as sent or as failed with its next retry (back-off). A claim whose
+lease ran out (its sender died) is claimed again by the next pass, so nothing waits for cron. The
+concern is on the dashboard whatever happens to the mail.
 
 Transport: SMTP when ``MAIL_SERVER`` is set, else an ``.eml`` file per message in
 ``MAIL_OUTBOX_DIR`` (development and tests: nothing leaves the machine).
@@ -16,6 +18,8 @@ import logging
 import os
 import smtplib
 import ssl
+import threading
+import time
 import uuid
 from datetime import UTC, timedelta
 from email.message import EmailMessage
@@ -23,7 +27,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, g, has_app_context
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select, update
 
@@ -35,7 +39,11 @@ from .models import Concern, Incident, PendingMail
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 30  # about a day of back-off; then the alert is shown as failed on the dashboard
-CLAIM_FOR = timedelta(minutes=5)
+# A sender holds its claim this long; past it another sender may claim the alert again. A batch stops
+# starting new messages at half the lease, so a slow mail server never lets a claim run out mid-send.
+CLAIM_FOR = timedelta(seconds=60)
+CLAIM_BATCH = 20
+_budget = threading.local()
 # Alerts about one pupil within this long are combined into the first (every concern is still stored
 # and on the dashboard); an urgent concern after non-urgent ones is still alerted at once.
 COMBINE_WITHIN = timedelta(minutes=5)
@@ -80,11 +88,10 @@ def _every_language(build) -> list[str]:
 
 def _queue(school_id: int, subject, intro, link: str | None, concern_id: int | None = None,
            addresses: list[str] | None = None, opener=None) -> int:
-    """Queue alerts already claimed by this request, which sends them once it has committed (no
-    second process can pick them up meanwhile; if this one dies, the claim runs out and the next
-    send or `flask concerns send-alerts` delivers them). ``subject`` and ``intro`` build the text
-    in the current language; the message carries every language. ``addresses`` (default: the
-    school's DSLs) and ``opener`` (default: "Open it on the DSL dashboard") serve other domains."""
+    """Queue alerts (flushed with the concern; a sender delivers them once committed). ``subject``
+    and ``intro`` build the text in the current language; the message carries every language.
+    ``addresses`` (default: the school's DSLs) and ``opener`` (default: "Open it on the DSL
+    dashboard") serve other domains."""
     subjects = " / ".join(_every_language(subject))
     opener = opener or (lambda: _("Open it on the DSL dashboard (you will be asked to sign in):"))
 
@@ -99,11 +106,11 @@ def _queue(school_id: int, subject, intro, link: str | None, concern_id: int | N
     addresses = dsl_addresses(school_id) if addresses is None else addresses
     now = utcnow()
     rows = [PendingMail(school_id=school_id, concern_id=concern_id, to_addr=address, subject=subjects[:200],
-                        body=body, next_attempt_at=now, claimed_until=now + CLAIM_FOR) for address in addresses]
+                        body=body, next_attempt_at=now, claimed_until=None) for address in addresses]
     db.session.add_all(rows)
     db.session.flush()
-    if has_app_context():
-        g.setdefault("claimed_alerts", []).extend(r.id for r in rows)
+    if has_app_context() and rows:
+        g.alerts_queued = True
     if not addresses:
         log.warning("School %s has no DSL with an email address; no alert queued (%s).", school_id, subjects)
     return len(addresses)
@@ -194,6 +201,9 @@ def _send_smtp(messages: list[EmailMessage]) -> list[Exception | None]:
             if cfg["MAIL_USERNAME"]:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
             for msg in messages:
+                if time.monotonic() > getattr(_budget, "deadline", float("inf")):
+                    results.append(NOT_TRIED)  # the claim is running out: leave the rest to the next pass
+                    continue
                 try:
                     smtp.send_message(msg)
                     results.append(None)
@@ -202,6 +212,13 @@ def _send_smtp(messages: list[EmailMessage]) -> list[Exception | None]:
     except (smtplib.SMTPException, OSError) as exc:  # could not connect, TLS or login failed
         results.extend([exc] * (len(messages) - len(results)))
     return results
+
+
+class NotTried(Exception):
+    """A claimed message not attempted in this pass (released, not counted as a try)."""
+
+
+NOT_TRIED = NotTried()
 
 
 def _send_outbox(messages: list[EmailMessage]) -> list[Exception | None]:
@@ -229,12 +246,18 @@ def _deliver(rows: list[PendingMail]) -> tuple[int, int]:
     """Send claimed rows; record each as sent, or as failed with its next retry. Commits."""
     if not rows:
         return 0, 0
-    results = transport()([_message(r) for r in rows])
+    _budget.deadline = time.monotonic() + CLAIM_FOR.total_seconds() / 2
+    try:
+        results = transport()([_message(r) for r in rows])
+    finally:
+        _budget.deadline = float("inf")
     sent = failed = 0
     done = utcnow()
     for row, error in zip(rows, results):
-        row.attempts += 1
         row.claimed_until = None
+        if error is NOT_TRIED:
+            continue
+        row.attempts += 1
         if error is None:
             row.sent_at, row.last_error, row.next_attempt_at = done, None, None
             sent += 1
@@ -249,21 +272,21 @@ def _deliver(rows: list[PendingMail]) -> tuple[int, int]:
     return sent, failed
 
 
-def send_claimed(ids: list[int]) -> tuple[int, int]:
-    """Send the alerts this request queued (and so claimed)."""
-    if not ids:
-        return 0, 0
-    rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(ids), PendingMail.sent_at.is_(None))
-                                   .order_by(PendingMail.id)))
-    return _deliver(rows)
-
-
 def send_due(limit: int = 100) -> tuple[int, int]:
-    """Send every alert that is due: failed ones whose retry time has come, and any whose claim ran out.
+    """Send alerts that are due (new ones, failed ones whose retry time has come, any whose claim ran
+    out), at most ``limit``, in batches of ``CLAIM_BATCH``. Returns (sent, failed)."""
+    sent = failed = 0
+    while limit > 0:
+        batch_sent, batch_failed, claimed = _send_batch(min(limit, CLAIM_BATCH))
+        sent, failed, limit = sent + batch_sent, failed + batch_failed, limit - max(claimed, 1)
+        if claimed == 0:
+            break
+    return sent, failed
 
-    Rows are claimed first with a conditional UPDATE, so two processes never send the same alert.
-    Only reads when nothing is due (the usual case). Commits its own work. Returns (sent, failed).
-    """
+
+def _send_batch(limit: int) -> tuple[int, int, int]:
+    """Claim up to ``limit`` due rows, each with a conditional UPDATE (two senders never both claim
+    one), and send them. Only reads when nothing is due (the usual case). Commits its own work."""
     now = utcnow()
     due_ids = list(db.session.scalars(
         select(PendingMail.id).where(PendingMail.sent_at.is_(None), PendingMail.next_attempt_at.is_not(None),
@@ -272,7 +295,7 @@ def send_due(limit: int = 100) -> tuple[int, int]:
         .order_by(PendingMail.id).limit(limit)))
     if not due_ids:
         db.session.rollback()
-        return 0, 0
+        return 0, 0, 0
     claimed: list[int] = []
     for ident in due_ids:
         result = db.session.execute(
@@ -282,50 +305,54 @@ def send_due(limit: int = 100) -> tuple[int, int]:
         if result.rowcount == 1:
             claimed.append(ident)
     db.session.commit()
+    if not claimed:
+        return 0, 0, 0
     rows = list(db.session.scalars(select(PendingMail).where(PendingMail.id.in_(claimed)).order_by(PendingMail.id)))
-    return _deliver(rows)
+    return (*_deliver(rows), len(claimed))
 
 
-def _send_safely(claimed: list[int]) -> None:
-    """This request's alerts, then any others that are due; never raises (the concern is saved
-    whatever happens here, and unsent alerts stay pending)."""
+def send_safely() -> tuple[int, int]:
+    """Every due alert; never raises (the concern is saved whatever happens here, and unsent alerts
+    stay pending for the next pass)."""
     try:
-        send_claimed(claimed)
-        send_due()
+        return send_due()
     except Exception:  # noqa: BLE001 - a mail problem must never turn into an error for a child
         db.session.rollback()
         log.exception("Sending alerts failed; they stay pending and will be retried.")
+        return 0, 0
 
 
 def after_commit() -> None:
-    """Send the alerts this request queued, once it has committed: after the response when the app
-    runs under a server (a slow mail server never keeps a child waiting), at once in tests."""
-    claimed = g.pop("claimed_alerts", []) if has_app_context() else []
-    app = current_app._get_current_object()
-    if not app.config["MAIL_SEND_AFTER_RESPONSE"] or not has_request_context():
-        _send_safely(claimed)
-        return
-    from flask import after_this_request
-
-    @after_this_request
-    def _later(response):
-        def run():
-            with app.app_context():
-                _send_safely(claimed)
-                db.session.remove()
-        response.call_on_close(run)
-        return response
+    """A request committed a concern or incident: wake this process's sender (``ALERT_SENDER`` =
+    "thread"), or leave the alerts to the sender process ("process"). Never sends in the request,
+    except with "inline" (tests only: to the outbox folder, so a test sees the message at once)."""
+    queued = g.pop("alerts_queued", False) if has_app_context() else True
+    mode = current_app.config.get("ALERT_SENDER", "thread")
+    if mode == "inline":
+        send_safely()
+    elif mode == "thread" and queued:
+        wake = current_app.extensions.get("alert_wake")  # set by sender.init_app
+        if wake is not None:
+            wake()
 
 
 def problems(school_id: int) -> dict:
     """What the DSL dashboard says about alerts that have not gone out."""
     now = utcnow()
     rows = list(db.session.execute(
-        select(PendingMail.attempts, PendingMail.last_error, PendingMail.next_attempt_at)
-        .where(PendingMail.school_id == school_id, PendingMail.sent_at.is_(None), PendingMail.attempts > 0)))
-    return {
-        "waiting": sum(1 for r in rows if r.next_attempt_at is not None),
-        "given_up": sum(1 for r in rows if r.next_attempt_at is None),
-        "last_error": rows[-1].last_error if rows else None,
-        "checked_at": now,
-    }
+        select(PendingMail.attempts, PendingMail.last_error, PendingMail.next_attempt_at, PendingMail.claimed_until)
+        .where(PendingMail.school_id == school_id, PendingMail.sent_at.is_(None),
+               or_(PendingMail.attempts > 0, PendingMail.claimed_until < now,
+                   PendingMail.next_attempt_at < now - CLAIM_FOR))
+        .order_by(PendingMail.id)))
+    counts = {"waiting": 0, "given_up": 0, "stuck": 0}
+    for r in rows:
+        # Stuck: a claim whose sender died, or never tried for longer than a lease (no sender running).
+        if (r.claimed_until is not None and r.claimed_until < now) or r.attempts == 0:
+            counts["stuck"] += 1
+        elif r.next_attempt_at is None:
+            counts["given_up"] += 1
+        else:
+            counts["waiting"] += 1
+    errors = [r.last_error for r in rows if r.last_error]
+    return {**counts, "last_error": errors[-1] if errors else None, "checked_at": now}

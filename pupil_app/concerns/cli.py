@@ -1,12 +1,14 @@
 """Command-line tasks for concerns: ``flask concerns ...``.
 
-    flask concerns send-alerts     send alert emails that are due (new or to retry); run it from cron
+    flask concerns sender          the alert sender, running until stopped (production: its own service)
+    flask concerns send-alerts     one pass of the sender: send alert emails that are due
     flask concerns end-drafts      deliver "Tell an adult" messages whose session ended (marked so)
 """
 
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -23,6 +25,19 @@ def send_alerts() -> None:
     click.echo(f"Alerts sent: {sent}; failed (will be retried): {failed}.")
     if failed:
         raise SystemExit(1)
+
+
+@concerns_cli.command("sender")
+@click.option("--poll", type=float, default=None, help="Seconds between passes when idle (ALERT_POLL_SECONDS).")
+def sender(poll: float | None) -> None:
+    """Send alert emails as they become due, until stopped. Several may run: claims are atomic, and
+    a sender that dies mid-send has its alerts re-sent by another once their lease runs out."""
+    from .sender import run_forever
+
+    try:
+        run_forever(current_app._get_current_object(), poll or current_app.config["ALERT_POLL_SECONDS"])
+    except KeyboardInterrupt:
+        click.echo("Alert sender stopped.")
 
 
 @concerns_cli.command("end-drafts")

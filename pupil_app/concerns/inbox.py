@@ -13,6 +13,7 @@ from sqlalchemy import false, func, or_, select
 
 from .. import crypto
 from ..extensions import db
+from ..guards import id_arg
 from ..schools.models import Pupil, SchoolClass, StaffUser
 from ..timeutil import day_start_utc
 from .handling import _linked_concern_ids
@@ -50,18 +51,26 @@ class InboxFilter:
 def _int_arg(raw: str | None) -> int | None:
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 10:
+    value = id_arg(raw)
+    if value is None:
         raise ConcernError(400, _l("That filter is not valid."))
-    return int(raw)
+    return value
 
 
 def date_arg(raw: str | None) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ConcernError(400, _l("Dates must look like 2026-03-31.")) from None
+    if not date(2000, 1, 1) <= value <= date(2199, 12, 31):  # 9999-12-31 + 1 day overflows
+        raise ConcernError(400, _l("Dates must look like 2026-03-31."))
+    return value
+
+
+def _searchable(plain: str | None) -> str:
+    return "" if plain is None or isinstance(plain, crypto.Unreadable) else plain.casefold()
 
 
 def parse_filter(args: Mapping[str, str]) -> InboxFilter:
@@ -136,7 +145,7 @@ def _search(staff: StaffUser, f: InboxFilter, cond: list) -> tuple[list, int, bo
         .order_by(Concern.created_at.desc()).limit(WORD_SEARCH_LIMIT + 1)).all()
     capped = len(candidates) > WORD_SEARCH_LIMIT
     needle = q.casefold()
-    found = [ident for ident, enc in candidates[:WORD_SEARCH_LIMIT] if needle in (crypto.decrypt(enc) or "").casefold()]
+    found = [ident for ident, enc in candidates[:WORD_SEARCH_LIMIT] if needle in _searchable(crypto.decrypt(enc))]
     if found:
         options.append(Concern.id.in_(found))
     return [or_(*options) if options else false()], min(len(candidates), WORD_SEARCH_LIMIT), capped

@@ -271,8 +271,8 @@ class AuditEvent(db.Model):
 
 class PendingMail(db.Model):
     """An alert waiting to go out (or gone). Written in the same transaction as its concern, so an
-    alert is never lost; sent after the response, retried on every later send and by
-    ``flask concerns send-alerts``. Holds no concern text and no child's name."""
+    alert is never lost; sent by the alert sender (``sender.py``), never by a request, and retried
+    with back-off; ``claimed_until`` is a sender's lease. Holds no concern text and no child's name."""
 
     __tablename__ = "pending_mail"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,7 +53,7 @@ def parse_term(term_id: str) -> Term | None:
     if not isinstance(term_id, str) or len(term_id) > 20 or "-" not in term_id:
         return None
     year, _, season = term_id.partition("-")
-    if not year.isdigit() or len(year) != 4 or season not in SEASONS:
+    if not year.isdecimal() or len(year) != 4 or season not in SEASONS:
         return None
     y = int(year)
     if not 2000 <= y <= 2100:

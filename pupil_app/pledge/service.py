@@ -23,6 +23,7 @@ from sqlalchemy import select
 from ..content import current_content as content
 from ..extensions import db
 from ..schools.models import Pupil, StaffUser
+from ..schooltext import translate
 from ..timeutil import local_today, utcnow
 from .models import PledgeSettings, PledgeSignature, PledgeVersion
 from .rules import AGAIN, MAX_TYPED_NAME, NOT_YET, SIGNED, PledgeError
@@ -151,7 +152,7 @@ def normalise_name(name: str) -> str:
 
 def signed_text(text: PledgeText, gettext: Callable[[str], str]) -> str:
     """The exact text a pupil signs, as shown to them: the title and each promise, in their language."""
-    lines = [gettext(text.title)] + [f"{n}. {gettext(p.text)}" for n, p in enumerate(text.promises, 1)]
+    lines = [gettext(text.title)] + [f"{n}. {translate(gettext, p.text)}" for n, p in enumerate(text.promises, 1)]
     return "\n".join(lines)
 
 

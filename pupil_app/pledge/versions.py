@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..content import Pledge, check_pledge_wording, current_content as content
 from ..extensions import db
 from ..schools.models import StaffUser
+from ..schooltext import SchoolText
 from .models import PledgeVersion
 from .rules import MAX_NOTE, PledgeError
 
@@ -71,7 +72,8 @@ def fingerprint(title: str, statements: list[dict[str, Any]]) -> str:
 
 
 def text_of(pledge: Pledge, version: PledgeVersion) -> PledgeText:
-    promises = tuple(Promise(s["id"], s["text"], s["why"], s["picture"], s["alt"], s["policy"], tuple(s["modules"]),
+    own = SchoolText if version.source == "school" else str  # a school's own words are shown as written
+    promises = tuple(Promise(s["id"], own(s["text"]), own(s["why"]), s["picture"], s["alt"], s["policy"], tuple(s["modules"]),
                              tuple(s["outcomes"])) for s in version.statements)
     return PledgeText(pledge, version.major, version.minor, version.title, promises, version.id, version.source,
                       version.published_at)
@@ -183,7 +185,7 @@ def preview_wording(key: str, wording: Mapping[str, Mapping[str, str]]) -> tuple
     """The promises as they would read with ``wording``, and any problems (validated like content)."""
     pledge = content().pledges[key]
     problems = check_pledge_wording(pledge, wording)
-    promises = [Promise(s.id, (wording.get(s.id, {}).get("text") or "").strip(),
-                        (wording.get(s.id, {}).get("why") or "").strip(), s.picture, s.alt, s.policy, s.modules,
+    promises = [Promise(s.id, SchoolText((wording.get(s.id, {}).get("text") or "").strip()),
+                        SchoolText((wording.get(s.id, {}).get("why") or "").strip()), s.picture, s.alt, s.policy, s.modules,
                         s.outcomes) for s in pledge.statements]
     return promises, problems

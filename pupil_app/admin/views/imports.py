@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -25,6 +25,20 @@ def _preview(**context):
 
 
 # --- CSV import -----------------------------------------------------------------------------------
+
+NOT_UTF8 = _l("Some of the file is not UTF-8 text (in a column that is not imported). Save it as 'CSV UTF-8' "
+              "and upload it again. Nothing was imported.")
+
+
+def _plan(school, data: bytes) -> importer.Plan:
+    """The import's plan; a file whose rows are fine but which holds bytes no encoding reads (in a
+    column the import ignores) is refused rather than kept (it could not be stored as text)."""
+    plan = importer.plan(school, data)
+    text, _encoding = import_rows.decoded(data)
+    if plan.ok and any("\udc80" <= ch <= "\udcff" for ch in text):
+        raise import_rows.FileProblem(NOT_UTF8)
+    return plan
+
 
 def _import_page(school, form, *, error=None, status=200):
     return render_template("admin/import.html", school=school, form=form, error=error,
@@ -55,7 +69,7 @@ def import_pupils(school_id: int):
             mb=import_rows.MAX_UPLOAD_BYTES // (1024 * 1024), kb=import_rows.MAX_BYTES // 1000))
     try:
         data = oneroster.to_csv(data) if oneroster.is_oneroster(data) else data
-        plan = importer.plan(school, data)
+        plan = _plan(school, data)
     except import_rows.FileProblem as exc:
         return _import_page(school, form, status=400, error=str(exc.message))
     if not plan.ok:

@@ -20,7 +20,9 @@ from .common import bp
 
 
 def _begin_session(account, method: str) -> None:
-    lang = session.get("lang")
+    # The child's language lives in the session too, so even a page drawn without the database
+    # (the database away) speaks it.
+    lang = session.get("lang") or getattr(account, "language", None)
     session.clear()
     if lang:
         session["lang"] = lang

@@ -38,7 +38,7 @@ def inbox():
     """New concerns first, urgent ones flagged, counts by status; filters and search."""
     f = _filter_or_400()
     page_arg = request.args.get("page", "1")
-    result = inbox_service.inbox(current_user, f, int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1)
+    result = inbox_service.inbox(current_user, f, int(page_arg) if page_arg.isdecimal() and len(page_arg) < 7 else 1)
     audit.record(current_user, "inbox.viewed", "inbox", None, _filters_detail(f))
     db.session.commit()
     classes = inbox_service.classes_of(current_user.school_id)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...access import staff_required
 from ...extensions import db
+from ...guards import id_arg
 from ...timeutil import local_today, to_utc
 from .. import alerts, service, staff_logging, telling
 from ..forms import IncidentForm, LogConcernForm
@@ -43,9 +44,9 @@ def log_concern():
     form.pupil.choices = pupil_choices(current_user.school_id)
     if request.method == "GET":
         form.key.data = telling.new_key()
-        requested = request.args.get("pupil", "")
-        if requested.isdigit() and staff_logging.school_pupil(current_user.school_id, int(requested)):
-            form.pupil.data = int(requested)
+        requested = id_arg(request.args.get("pupil"))
+        if requested and staff_logging.school_pupil(current_user.school_id, requested):
+            form.pupil.data = requested
     if not form.validate_on_submit():
         return render_template("concerns/log_concern.html", form=form, error=None), 400 if form.is_submitted() else 200
     occurred = to_utc(form.occurred_at.data) if form.occurred_at.data else None

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ...access import public, role_required
 from ...extensions import csrf, db
 from ...forms import ConfirmForm
+from ...guards import accepts_json
 from ...schools.models import Role
 from .. import alert_log, monitoring, reports, triage
 from ..common import TRIAGERS, FilteringError
@@ -29,6 +30,7 @@ def _api_error(status: int, message) -> tuple:
 @bp.post("/api/monitoring/alerts")
 @public  # authenticated by the school's monitoring token (Authorization: Bearer ...), not a session
 @csrf.exempt
+@accepts_json  # the one JSON route: it checks every value itself (pupil_app/guards.py)
 def api_alerts():
     """Alerts from a monitoring system: JSON, schema in docs/monitoring-alerts.schema.json."""
     auth = request.headers.get("Authorization", "")

@@ -19,7 +19,7 @@ bp = Blueprint("pledge", __name__, template_folder="../templates")
 ALLOWED_ENDPOINTS = frozenset({
     "auth.sign_out",  # "I've finished"
     "static", "main.picture",  # the page's own files and pictures
-    "main.set_language", "main.health",
+    "main.set_language", "health.healthz", "health.readyz",
     "offline.audio_file", "offline.service_worker", "offline.offline_page",  # read-aloud audio, working offline
 })
 # Whole blueprints a pupil may always reach: the pledge itself, and "Tell an adult" (the concerns
@@ -39,9 +39,9 @@ def page_language() -> str:
 @bp.before_app_request
 def first_log_on_gate():
     """A pupil who has not signed the current version of their band's pledge is sent to it."""
-    if request.endpoint is None or not current_user.is_authenticated or not current_user.is_pupil:
-        return None
-    if request.endpoint in ALLOWED_ENDPOINTS or request.blueprint in ALLOWED_BLUEPRINTS:
+    if request.endpoint is None or request.endpoint in ALLOWED_ENDPOINTS or request.blueprint in ALLOWED_BLUEPRINTS:
+        return None  # checked first: a stylesheet never loads the account
+    if not current_user.is_authenticated or not current_user.is_pupil:
         return None
     pupil = current_user._get_current_object()
     marker = pupil.get_id()

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ...access import pupil_required
 from ...extensions import db
+from ...guards import id_arg
 from .. import reports, rules, service, versions
 from ..forms import PromiseForm, SignForm
 from .common import SESSION_KEY, SIGNED_KEY, bp, page_language
@@ -132,8 +133,8 @@ def sign():
 def _signed(form, pupil, version, text, shown: str, made: int):
     """Sign: (where to go next, or None to show the screen again with the error, and its status)."""
     try:
-        posted_pupil = int(form.pupil.data) if (form.pupil.data or "").isdigit() else None
-        posted_version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        posted_pupil = id_arg(form.pupil.data)
+        posted_version = id_arg(form.version.data)
         service.sign(pupil, version_id=posted_version, posted_hash=form.text_hash.data or "", shown_text=shown,
                      promised=made, typed_name=request.form.get("name"), language=page_language(),
                      posted_pupil_id=posted_pupil)
