@@ -66,7 +66,9 @@ def refuse_malformed():
     if _CONTROL_STRICT.search(request.path):
         abort(400)
     args = request.args
-    if args and (_has_control(args.keys(), _CONTROL_STRICT) or _has_control(_checked(args), _CONTROL_STRICT)):
+    # Query values may carry a page's own text with its line breaks (read-aloud asks /audio by text);
+    # every other control character, and any in a parameter's name, is refused.
+    if args and (_has_control(args.keys(), _CONTROL_STRICT) or _has_control(_checked(args), _CONTROL)):
         abort(400)
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
