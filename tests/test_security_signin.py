@@ -217,7 +217,7 @@ def test_a_guess_spread_over_many_addresses_pauses_only_unknown_devices_and_an_a
     dsl = make_staff(Role.DSL, school=school)
     laptop = device(app, "198.51.100.7")
     assert sign_in(laptop, "/staff/sign-in", dsl.username, PASSWORD).status_code == 302  # a known device
-    laptop.post("/sign-out", data={"csrf_token": csrf_from(laptop, "/staff/")})
+    laptop.post("/sign-out", data={"csrf_token": csrf_from(laptop, "/staff/second-factor/setup")})
     for n in range(25):  # a botnet: five tries from each of five addresses
         bot = device(app, f"203.0.113.{n // 5}")
         sign_in(bot, "/staff/sign-in", dsl.username, "wrong")

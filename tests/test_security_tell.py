@@ -13,7 +13,6 @@ from pupil_app.extensions import db
 from pupil_app.schools.models import Role
 
 from .concern_flow import count_concerns, csrf, csrf_of, send_form, start, tap
-from .helpers import PASSWORD
 
 
 @pytest.fixture
@@ -93,7 +92,8 @@ def test_another_session_of_the_same_child_can_neither_read_nor_write_nor_send_t
     assert all(c.words_text != "forged" for c in concerns(app))
 
 
-def test_an_unsent_message_is_never_shown_to_whoever_signs_in_next_and_reaches_the_dsl(app, client, school):
+def test_an_unsent_message_is_never_shown_to_whoever_signs_in_next_and_reaches_the_dsl(app, client, school,
+                                                                                      login_as):
     """Attack 2: whoever can sign in as the child (admin page, printed cards) opens Tell an adult."""
     picture_sign_in(client, school.pupil)
     base = start(client)
@@ -109,9 +109,7 @@ def test_an_unsent_message_is_never_shown_to_whoever_signs_in_next_and_reaches_t
     # The interrupted disclosure reached the DSL, clearly marked.
     (concern,) = concerns(app)
     assert concern.words_text == "he said keep it a secret" and concern.interrupted and concern.urgent
-    dsl = app.test_client()
-    dsl.post("/staff/sign-in", data={"csrf_token": csrf(dsl, "/staff/sign-in"), "username": school.dsl.username,
-                                     "password": PASSWORD})
+    dsl = login_as(school.dsl, test_client=app.test_client())  # signed in, second factor given just now
     detail = dsl.get(f"/staff/concerns/{concern.id}").get_data(as_text=True)
     assert "Not sent by the child: the session ended" in detail and "he said keep it a secret" in detail
     with app.app_context():

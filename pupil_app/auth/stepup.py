@@ -61,7 +61,7 @@ def _to_challenge(next_path: str | None):
 
 def enforce_second_factor():
     """``before_app_request``: a staff member who must give a second factor gives it before anything else."""
-    if request.endpoint in ("static", "main.picture"):
+    if request.endpoint in ("static", "main.picture", "auth.sign_out"):  # signing out is never held up
         return None  # files need no account (and load while the database is away)
     if not current_user.is_authenticated or not current_user.is_staff:
         return None
