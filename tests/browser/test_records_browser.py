@@ -35,6 +35,7 @@ def test_dsl_pastes_a_screenshot_onto_a_concern_sees_its_thumbnail_and_downloads
     page.click("nav a:has-text('Concerns')")
     page.locator("table.inbox tbody tr a").first.click()
     page.wait_for_selector("h2:has-text('Files and screenshots')")
+    page.wait_for_load_state("load")  # attach.js runs after the heading is parsed: paste only once it listens
     before = page.locator(".attachment").count()
 
     picture = io.BytesIO()

@@ -10,6 +10,7 @@ from ... import crypto
 from ...access import role_required, staff_required
 from ...extensions import db
 from ...forms import ConfirmForm
+from ...guards import accepts_json
 from ...qr import qr_svg
 from ...ratelimit import rate_limited
 from ...schools.models import Role
@@ -98,6 +99,7 @@ def mfa_code():
 
 
 @bp.post("/staff/second-factor/passkey/options")
+@accepts_json  # passkey.js posts JSON (the body is checked in the view)
 @staff_required
 @before_second_factor
 def mfa_passkey_options():
@@ -106,6 +108,7 @@ def mfa_passkey_options():
 
 
 @bp.post("/staff/second-factor/passkey")
+@accepts_json  # passkey.js posts JSON (the body is checked in the view)
 @staff_required
 @before_second_factor
 @rate_limited("SIGNIN_RATE_LIMIT", "sign-in")
@@ -151,6 +154,7 @@ def mfa_setup_app():
 
 
 @bp.post("/staff/second-factor/setup/passkey/options")
+@accepts_json  # passkey.js posts JSON (the body is checked in the view)
 @staff_required
 @before_second_factor
 def mfa_setup_passkey_options():
@@ -161,6 +165,7 @@ def mfa_setup_passkey_options():
 
 
 @bp.post("/staff/second-factor/setup/passkey")
+@accepts_json  # passkey.js posts JSON (the body is checked in the view)
 @staff_required
 @before_second_factor
 def mfa_setup_passkey():
