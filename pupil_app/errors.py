@@ -50,7 +50,9 @@ def _wants_json() -> bool:
 def _is_staff_request() -> bool:
     """Staff or pupil, from memory only: an account already loaded, else the session's login id."""
     user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False):
+    # is_anonymous, not is_authenticated: the latter reads the account's ``active`` column, which a
+    # failed transaction has expired, so it would query the database again from the error page.
+    if user is not None and getattr(user, "is_anonymous", True) is False:
         return getattr(type(user), "kind", None) == "staff"
     user_id = str(session.get("_user_id") or "")
     return user_id.startswith("staff:") or request.path.startswith("/staff")
