@@ -33,7 +33,7 @@ def service_worker():
     """The service worker, at the site root so it looks after every page; it precaches the files
     every pupil page needs."""
     static = Path(current_app.static_folder)
-    files = ["css/app.css", "js/pupil.js", "js/tell.js", "js/offline.js"]
+    files = ["css/app.css", "css/languages.css", "js/pupil.js", "js/tell.js", "js/offline.js"]
     files += sorted(f"icons/{p.name}" for p in (static / "icons").glob("*.svg"))
     urls = [url_for("static", filename=f) for f in files] + [url_for("main.picture", name="worry-calm.svg")]
     # The files' and content's last change names the caches: a deploy brings a new worker and fresh files.

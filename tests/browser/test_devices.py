@@ -361,16 +361,22 @@ def test_offline_mid_lesson_the_next_screen_shows_and_personal_pages_do_not(app,
     context.close()
 
 
-def test_finishing_with_a_message_still_unsent_keeps_it_on_the_device(tab, make_class, make_pupil):
+def test_finishing_with_a_message_still_unsent_leaves_no_copy_on_the_device(tab, make_class, make_pupil):
+    # Since issue 9 the browser's copy of a Tell-an-adult message belongs to its session: it stays
+    # while the child's session goes on, and "I've finished" removes it (the server has what the child
+    # chose and delivers it to the DSL when the session ends), so the next child never sees it.
     year1 = make_class(1, name="Year 1")
     alfie = make_pupil(year1, first_name="Alfie", password=None, pictures=("cat", "sun", "boat"))
     page = tab.page
     sign_in_with_pictures(tab, year1, alfie)
-    page.evaluate("""localStorage.setItem('tell-adult:v1', JSON.stringify(
-        {abc: {answers: {feeling: 'sad'}, created: Date.now(), updated: Date.now()}}))""")
+    page.evaluate("""localStorage.setItem('tell-adult:v1', JSON.stringify({abc: {answers: {feeling: 'sad'},
+        session: document.querySelector('header[data-pupil]').getAttribute('data-tell-session'),
+        created: Date.now(), updated: Date.now()}}))""")
+    tab.goto("/learn/")
+    assert "abc" in page.evaluate("localStorage.getItem('tell-adult:v1') || ''")  # same session: kept
     page.click("button.finished-button")
     page.wait_for_selector("text=Tap your name")
-    assert "abc" in page.evaluate("localStorage.getItem('tell-adult:v1') || ''")
+    assert page.evaluate("localStorage.getItem('tell-adult:v1')") is None
 
 
 def test_hiding_the_page_hides_its_title_and_small_targets_are_big_enough(tab, make_class, make_pupil):

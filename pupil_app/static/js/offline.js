@@ -31,6 +31,9 @@
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
+    if (registration.active && !navigator.serviceWorker.controller) {
+      registration.active.postMessage({ claim: true });
+    }
     var nav = document.querySelector("[data-offline-keep]");
     if (nav && registration.active) {
       var urls = nav.getAttribute("data-offline-keep").split(/\s+/).filter(Boolean);

@@ -97,6 +97,9 @@ self.addEventListener("fetch", function (event) {
 // A lesson screen asks for the module's other screens to be kept, so the next one shows offline.
 self.addEventListener("message", function (event) {
   var data = event.data || {};
+  // A page that opened while this worker was still starting up is not yet looked after (the claim at
+  // activation only reaches pages that were already open): it asks, and is claimed now.
+  if (data.claim) { event.waitUntil(self.clients.claim()); }
   if (!data.keep || !data.keep.length) { return; }
   var urls = data.keep.filter(function (u) { return typeof u === "string" && u.charAt(0) === "/" && u.charAt(1) !== "/"; });
   event.waitUntil(keepAll(urls.slice(0, 40)).then(function () {
