@@ -9,6 +9,7 @@ from ...access import role_required
 from ...auth.stepup import fresh_factor_required
 from ...extensions import db
 from ...forms import ConfirmForm
+from ...guards import id_arg
 from ...schools.models import Role
 from .. import transfers
 from .common import bp
@@ -17,10 +18,8 @@ bp.add_app_template_global(transfers.STATUS_LABELS, "transfer_status_labels")
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    """A posted id, or 0 (no such row) when it is not one any database integer can hold."""
+    return id_arg(value) or 0
 
 
 def _page(error: str | None = None, status: int = 200):
